@@ -1,0 +1,100 @@
+// The validated configuration snapshot (SPEC §3). Built once by config::load(),
+// then only read: the daemon holds it as shared_ptr<const settings> and swaps the
+// pointer on SIGHUP, so a session keeps the snapshot it started with.
+//
+// Each key is documented once here as `name (default)`, with its bounds; the
+// loader enforces the bounds and reports violations as file:line:col.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "relay/core/cidr.hpp"
+#include "relay/core/endpoint.hpp"
+
+namespace kizuna::config {
+
+enum class protocol { smtp, lmtp };
+
+struct tls_settings {
+  std::filesystem::path cert;  // cert: PEM chain (required)
+  std::filesystem::path key;   // key: PEM private key (required)
+  bool require = false;        // require (false): refuse MAIL before STARTTLS
+};
+
+struct listener_settings {
+  endpoint address;                   // address: "host:port" or "unix:/path" (required)
+  protocol proto = protocol::smtp;    // protocol (smtp): smtp | lmtp
+  std::optional<tls_settings> tls;    // tls: STARTTLS on this listener (absent: off)
+  std::filesystem::path auth_users;   // auth: users file with hashed passwords (absent: no AUTH)
+  std::vector<cidr> allow_clients;    // allow_clients ([127.0.0.1/32, ::1/128]): who may relay
+                                      //   without AUTH; unix sockets are always local
+};
+
+enum class downstream_tls { none, starttls, starttls_required, implicit };
+
+struct downstream_settings {
+  // Exactly one of host (SMTP relay) or maildir is set.
+  std::string host;                          // host: downstream MTA name or IP
+  uint16_t port = 25;                        // port (25): 1..65535
+  downstream_tls tls = downstream_tls::none; // tls (none): none | starttls | starttls-required | implicit
+  std::filesystem::path auth_file;           // auth: file with "user:password" for AUTH PLAIN (absent: no AUTH)
+  unsigned max_connections = 16;             // max_connections (16): 1..1024 per thread
+  std::filesystem::path maildir;             // maildir: directory; each copy is one file, written atomically
+  unsigned connect_timeout_s = 30;           // connect_timeout_s (30): 1..600
+  unsigned command_timeout_s = 60;           // command_timeout_s (60): 1..3600, per reply
+  unsigned data_timeout_s = 300;             // data_timeout_s (300): 1..3600, for the end-of-data reply
+  unsigned remember_delivered_s = 432000;    // remember_delivered_s (432000 = 5 days, Postfix's
+                                             //   maximal_queue_lifetime): 60..2592000; how long the
+                                             //   recipients accepted before a 4xx are remembered
+  bool is_maildir() const { return !maildir.empty(); }
+};
+
+struct redis_settings {
+  endpoint address;                       // address: "host:port" or "unix:/path" (required unless embedded)
+  bool embedded = false;                  // embedded (false): supervise a private redis-server
+                                          //   on state_dir/redis/redis.sock, AOF on
+  std::filesystem::path password_file;    // password_file: first line is the AUTH password
+  unsigned timeout_ms = 250;              // timeout_ms (250): 10..60000, per round trip; past it
+                                          //   the recipient is deferred (fail closed)
+  std::string key_prefix = "kizuna:";     // key_prefix (kizuna:)
+  std::string server_binary = "redis-server";  // server_binary (redis-server): for embedded
+};
+
+struct limit_settings {
+  uint64_t max_message_bytes = 25u << 20;  // max_message_bytes (26214400): 1024..1073741824; past it 552 5.3.4
+  unsigned max_recipients = 1000;          // max_recipients (1000): 1..100000; past it 452 4.5.3
+  unsigned max_connections = 1000;         // max_connections (1000): 1..100000, all listeners
+  unsigned max_connections_per_client = 50;  // max_connections_per_client (50): 1..100000, per IP
+  unsigned command_timeout_s = 300;        // command_timeout_s (300): 1..3600 (RFC 5321 §4.5.3.2: 5 min)
+  unsigned data_timeout_s = 600;           // data_timeout_s (600): 1..3600, between DATA chunks
+  unsigned max_line_bytes = 65536;         // max_line_bytes (65536): 1000..1048576, longest text
+                                           //   line in DATA; commands are held to RFC 5321's 512
+  unsigned max_errors = 10;                // max_errors (10): 1..1000; then 421 4.7.0 and close
+  unsigned drain_timeout_s = 30;           // drain_timeout_s (30): 1..3600; on SIGTERM, how long
+                                           //   in-flight transactions may take to finish
+};
+
+struct audit_settings {
+  std::filesystem::path path;  // path (state_dir/audit.jsonl)
+  bool fsync_always = true;    // fsync (always): always | never
+};
+
+struct settings {
+  std::filesystem::path source;              // the file this snapshot was loaded from
+  std::string hostname;                      // hostname (gethostname()): greeting, Received
+  unsigned threads = 0;                      // threads (number of cores): 1..256 io_context threads
+  std::vector<listener_settings> listeners;           // listen: at least one
+  downstream_settings downstream;
+  redis_settings redis;
+  std::vector<std::string> policies;         // policies ([]): files or globs, relative to the config file
+  std::filesystem::path state_dir = "/var/lib/kizuna";  // state_dir (/var/lib/kizuna)
+  audit_settings audit;
+  limit_settings limits;
+};
+
+}  // namespace kizuna::config

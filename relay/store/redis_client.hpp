@@ -1,0 +1,59 @@
+// Non-blocking Redis client for one io_context (one per thread, shared-nothing).
+// hiredis is used only as the RESP encoder (redisFormatCommandArgv) and decoder
+// (redisReader) over an Asio socket, so nothing blocks an I/O thread.
+//
+// - Any number of coroutines on the owning thread may call pipeline() at once;
+//   their commands are written in order on one connection and replies matched
+//   FIFO, so concurrent callers share round trips (Redis pipelining).
+// - Connects lazily, sends AUTH when a password is set, reconnects after any
+//   failure. A timeout or protocol error poisons the connection (replies could
+//   be out of step), so it is closed and every waiting caller gets the error.
+// - Errors: errc::timeout (no full answer within timeout), errc::redis_unavailable
+//   (cannot connect / connection lost), errc::redis_error (malformed reply or AUTH refused).
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <expected>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "relay/core/endpoint.hpp"
+#include "relay/core/errc.hpp"
+#include "relay/store/redis_value.hpp"
+
+namespace kizuna::store {
+
+struct redis_options {
+  endpoint address;
+  std::string password;  // empty: no AUTH
+  std::chrono::milliseconds timeout{250};
+};
+
+using redis_command = std::vector<std::string>;
+
+class redis_client {
+ public:
+  redis_client(boost::asio::any_io_executor executor, redis_options options);
+  ~redis_client();
+  redis_client(const redis_client&) = delete;
+  redis_client& operator=(const redis_client&) = delete;
+
+  // All commands in one write; the replies in the same order (one round trip).
+  boost::asio::awaitable<std::expected<std::vector<redis_value>, error_code>> pipeline(
+      std::vector<redis_command> commands);
+
+  // Convenience for a single command.
+  boost::asio::awaitable<std::expected<redis_value, error_code>> command(redis_command cmd);
+
+  // Fails every waiting caller with errc::shutting_down and closes the connection.
+  void close();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace kizuna::store
