@@ -1,1 +1,128 @@
-// placeholder
+#include "relay/cli/commands.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "relay/config/loader.hpp"
+#include "relay/core/log.hpp"
+#include "relay/daemon/server.hpp"
+
+namespace kizuna::cli {
+namespace {
+
+constexpr int ex_usage = 64;
+constexpr int ex_config = 78;
+
+constexpr std::string_view top_help =
+    "usage: kizuna <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  serve --config FILE   run the relay in the foreground (systemd Type=notify aware)\n"
+    "  check --config FILE   validate the configuration; print file:line:col: message per error\n"
+    "  version               print the version\n"
+    "\n"
+    "Run 'kizuna <command> --help' for a command's options.\n";
+
+constexpr std::string_view serve_help =
+    "usage: kizuna serve --config FILE [--verbose]\n"
+    "\n"
+    "Runs the relay in the foreground. SIGTERM/SIGINT drain and stop, SIGHUP reloads the\n"
+    "configuration (an invalid one is refused and the running one kept).\n"
+    "Exit status: 0 after a clean stop, 78 for an invalid configuration, 71 for start-up failures.\n";
+
+constexpr std::string_view check_help =
+    "usage: kizuna check --config FILE\n"
+    "\n"
+    "Validates the configuration. Prints one 'file:line:col: message' line per problem.\n"
+    "Exit status: 0 when valid, 78 otherwise.\n";
+
+struct options {
+  std::optional<std::string> config;
+  bool help = false;
+  bool verbose = false;
+};
+
+// Parses "--config FILE" / "--config=FILE", "--help", "--verbose"; anything else is a usage error.
+std::optional<options> parse(const std::vector<std::string_view>& args, std::string_view cmd) {
+  options o;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view a = args[i];
+    if (a == "--help" || a == "-h") {
+      o.help = true;
+    } else if (a == "--verbose" || a == "-v") {
+      o.verbose = true;
+    } else if (a == "--config" || a == "-c") {
+      if (i + 1 >= args.size()) {
+        std::fprintf(stderr, "kizuna %.*s: --config needs a file\n", int(cmd.size()), cmd.data());
+        return std::nullopt;
+      }
+      o.config = std::string(args[++i]);
+    } else if (a.starts_with("--config=")) {
+      o.config = std::string(a.substr(9));
+    } else {
+      std::fprintf(stderr, "kizuna %.*s: unknown option '%.*s' (try --help)\n", int(cmd.size()), cmd.data(),
+                   int(a.size()), a.data());
+      return std::nullopt;
+    }
+  }
+  return o;
+}
+
+std::expected<config::snapshot, int> load_or_report(const std::string& file) {
+  auto cfg = config::load(file);
+  if (!cfg) {
+    for (const auto& d : cfg.error()) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+    return std::unexpected(ex_config);
+  }
+  return *cfg;
+}
+
+int cmd_check(const options& o) {
+  if (o.help) return std::fputs(check_help.data(), stdout), 0;
+  if (!o.config) return std::fputs("kizuna check: --config FILE is required\n", stderr), ex_usage;
+  auto cfg = load_or_report(*o.config);
+  if (!cfg) return cfg.error();
+  std::printf("%s: ok\n", o.config->c_str());
+  return 0;
+}
+
+int cmd_serve(const options& o) {
+  if (o.help) return std::fputs(serve_help.data(), stdout), 0;
+  if (!o.config) return std::fputs("kizuna serve: --config FILE is required\n", stderr), ex_usage;
+  if (o.verbose) log::set_threshold(log::level::debug);
+  auto cfg = load_or_report(*o.config);
+  if (!cfg) return cfg.error();
+  return daemon::serve(*cfg);
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  if (args.empty()) return std::fputs(top_help.data(), stderr), ex_usage;
+  const std::string_view cmd = args.front();
+  args.erase(args.begin());
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") return std::fputs(top_help.data(), stdout), 0;
+  if (cmd == "version" || cmd == "--version") return std::puts("kizuna " KIZUNA_VERSION), 0;
+  try {
+    if (cmd == "serve" || cmd == "check") {
+      auto o = parse(args, cmd);
+      if (!o) return ex_usage;
+      return cmd == "serve" ? cmd_serve(*o) : cmd_check(*o);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kizuna %.*s: %s\n", int(cmd.size()), cmd.data(), e.what());
+    return 70;  // EX_SOFTWARE
+  }
+  std::fprintf(stderr, "kizuna: unknown command '%.*s' (try 'kizuna --help')\n", int(cmd.size()), cmd.data());
+  return ex_usage;
+}
+
+}  // namespace kizuna::cli

@@ -1,1 +1,183 @@
-// placeholder
+#include "relay/daemon/server.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fstream>
+#include <optional>
+
+#include "relay/core/log.hpp"
+#include "relay/daemon/sd_notify.hpp"
+#include "relay/daemon/worker.hpp"
+#include "relay/store/embedded_redis.hpp"
+
+namespace kizuna::daemon {
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr int ex_config = 78;
+constexpr int ex_oserr = 71;
+
+std::expected<std::string, std::string> read_password(const std::filesystem::path& file) {
+  if (file.empty()) return std::string{};
+  std::ifstream in(file);
+  std::string line;
+  if (!in || !std::getline(in, line)) return std::unexpected("cannot read redis.password_file " + file.string());
+  return line;
+}
+
+// Settings that only take effect at start: a reload that changes them says so.
+bool same_restart_settings(const config::settings& a, const config::settings& b) {
+  if (a.threads != b.threads || a.state_dir != b.state_dir || a.redis.embedded != b.redis.embedded) return false;
+  if (a.listeners.size() != b.listeners.size()) return false;
+  for (std::size_t i = 0; i < a.listeners.size(); ++i)
+    if (!(a.listeners[i].address == b.listeners[i].address) || a.listeners[i].proto != b.listeners[i].proto)
+      return false;
+  return true;
+}
+
+class server {
+ public:
+  explicit server(config::snapshot cfg) : cfg_(std::move(cfg)) {}
+
+  int run() {
+    const auto& cfg = *cfg_;
+    std::error_code fec;
+    std::filesystem::create_directories(cfg.state_dir, fec);
+    if (fec) {
+      log::error("state_dir {}: {}", cfg.state_dir.string(), fec.message());
+      return ex_oserr;
+    }
+    endpoint redis_address = cfg.redis.address;
+    if (cfg.redis.embedded) {
+      auto r = store::embedded_redis::start(cfg.state_dir / "redis", cfg.redis.server_binary);
+      if (!r) {
+        log::error("embedded redis: {}", r.error());
+        return ex_oserr;
+      }
+      redis_.emplace(std::move(*r));
+      redis_address = redis_->address();
+      log::info("embedded redis running on {}", redis_address.to_string());
+    }
+    auto password = read_password(cfg.redis.password_file);
+    if (!password) {
+      log::error("{}", password.error());
+      return ex_config;
+    }
+    redis_address_ = redis_address;
+
+    limits_.set(cfg.limits.max_connections, cfg.limits.max_connections_per_client);
+    std::vector<endpoint> addresses;
+    for (auto& l : cfg.listeners) addresses.push_back(l.address);
+    try {
+      for (unsigned i = 0; i < cfg.threads; ++i) {
+        workers_.push_back(std::make_unique<worker>(i, limits_));
+        auto bound = workers_.back()->bind(cfg, addresses);
+        if (i == 0) {
+          addresses = bound;  // port 0 resolved once; every thread shares the real port
+          for (std::size_t l = 0; l < bound.size(); ++l)
+            log::info("listening {} on {}", cfg.listeners[l].proto == config::protocol::lmtp ? "lmtp" : "smtp",
+                      bound[l].to_string());
+        }
+      }
+    } catch (const std::exception& e) {
+      log::error("cannot listen: {}", e.what());
+      return ex_oserr;
+    }
+    for (auto& w : workers_) w->start(runtime());
+
+    asio::signal_set signals(main_, SIGTERM, SIGINT, SIGHUP);
+    wait_signal(signals);
+    asio::steady_timer supervise(main_);
+    if (redis_) watch_redis(supervise);
+
+    log::info("kizuna ready: {} threads, downstream {}", cfg.threads,
+              cfg.downstream.is_maildir() ? "maildir:" + cfg.downstream.maildir.string()
+                                          : cfg.downstream.host + ":" + std::to_string(cfg.downstream.port));
+    notify_ready();
+    main_.run();
+
+    for (auto& w : workers_) w->join();
+    if (redis_) redis_->stop();
+    log::info("kizuna stopped");
+    return 0;
+  }
+
+ private:
+  runtime_settings runtime() {
+    auto pw = read_password(cfg_->redis.password_file);
+    return {cfg_, redis_address_, pw ? *pw : std::string{}};
+  }
+
+  void wait_signal(asio::signal_set& signals) {
+    signals.async_wait([this, &signals](boost::system::error_code ec, int sig) {
+      if (ec) return;
+      if (sig == SIGHUP) {
+        reload();
+        wait_signal(signals);
+        return;
+      }
+      log::info("signal {}: draining (up to {} s)", sig, cfg_->limits.drain_timeout_s);
+      notify_stopping();
+      for (auto& w : workers_) w->stop(std::chrono::seconds(cfg_->limits.drain_timeout_s));
+      signals.cancel();
+      stopping_ = true;
+      main_.stop();  // the main thread now only waits for the workers to drain
+    });
+  }
+
+  void reload() {
+    notify_reloading();
+    auto next = config::load(cfg_->source);
+    if (!next) {
+      for (auto& d : next.error()) log::error("reload refused: {}", d.to_string());
+      notify_status("reload refused: invalid configuration, previous one kept");
+      notify_ready();
+      return;
+    }
+    if (!same_restart_settings(*cfg_, **next))
+      log::warning("reload: listen, threads, state_dir and redis.embedded take effect only after a restart");
+    // Keep what needs a restart, take the rest.
+    auto merged = std::make_shared<config::settings>(**next);
+    merged->listeners = cfg_->listeners;
+    merged->threads = cfg_->threads;
+    merged->state_dir = cfg_->state_dir;
+    merged->redis.embedded = cfg_->redis.embedded;
+    cfg_ = merged;
+    limits_.set(cfg_->limits.max_connections, cfg_->limits.max_connections_per_client);
+    for (auto& w : workers_) w->reload(runtime());
+    log::info("reloaded {}", cfg_->source.string());
+    notify_status("configuration reloaded");
+    notify_ready();
+  }
+
+  void watch_redis(asio::steady_timer& t) {
+    t.expires_after(std::chrono::seconds(1));
+    t.async_wait([this, &t](boost::system::error_code ec) {
+      if (ec || stopping_) return;
+      if (!redis_->running()) {
+        log::warning("embedded redis exited; restarting");
+        if (auto r = redis_->ensure_running(); !r) log::error("embedded redis: {}", r.error());
+      }
+      watch_redis(t);
+    });
+  }
+
+  config::snapshot cfg_;
+  asio::io_context main_{1};
+  connection_limits limits_;
+  std::vector<std::unique_ptr<worker>> workers_;
+  std::optional<store::embedded_redis> redis_;
+  endpoint redis_address_;
+  bool stopping_ = false;
+};
+
+}  // namespace
+
+int serve(config::snapshot cfg) {
+  server s(std::move(cfg));
+  return s.run();
+}
+
+}  // namespace kizuna::daemon

@@ -1,1 +1,289 @@
-// placeholder
+#include "relay/smtp/client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "relay/core/log.hpp"
+#include "relay/smtp/reply_parser.hpp"
+
+namespace kizuna::smtp {
+namespace asio = boost::asio;
+using asio::use_awaitable;
+using asio::ip::tcp;
+constexpr auto tuple_awaitable = asio::as_tuple(use_awaitable);
+
+namespace {
+
+bool iequals_prefix(std::string_view line, std::string_view keyword) {
+  if (line.size() < keyword.size()) return false;
+  for (std::size_t i = 0; i < keyword.size(); ++i)
+    if (std::toupper(static_cast<unsigned char>(line[i])) != keyword[i]) return false;
+  return line.size() == keyword.size() || line[keyword.size()] == ' ';
+}
+
+reply connection_lost(const error_code& ec) {
+  return {451, "4.4.2", "downstream connection failed: " + ec.message()};
+}
+
+}  // namespace
+
+client_connection::client_connection(asio::any_io_executor ex) : socket_(ex), deadline_(ex) {}
+
+client_connection::~client_connection() { close(); }
+
+void client_connection::close() {
+  open_ = false;
+  deadline_.stop();
+  error_code ignored;
+  socket_.close(ignored);
+}
+
+asio::awaitable<error_code> client_connection::open(const client_settings& s, reply& refusal) {
+  settings_ = s;
+  // The watchdog owns a reference so the connection outlives its timer wait.
+  asio::co_spawn(
+      socket_.get_executor(),
+      [self = shared_from_this()]() -> asio::awaitable<void> {
+        co_await self->deadline_.watch([raw = self.get()] {
+          error_code ignored;
+          raw->socket_.cancel(ignored);
+        });
+      },
+      asio::detached);
+
+  deadline_.expires_after(s.connect_timeout);
+  tcp::resolver resolver(socket_.get_executor());
+  auto [rec, endpoints] = co_await resolver.async_resolve(s.host, std::to_string(s.port), tuple_awaitable);
+  if (rec) {
+    close();
+    co_return make_error_code(errc::downstream_unavailable);
+  }
+  auto [cec, ep] = co_await asio::async_connect(socket_, endpoints, tuple_awaitable);
+  if (cec) {
+    close();
+    co_return deadline_.expired() ? make_error_code(errc::timeout) : make_error_code(errc::downstream_unavailable);
+  }
+  socket_.set_option(tcp::no_delay(true));
+  open_ = true;
+
+  auto ec = co_await read_reply(refusal, nullptr, s.connect_timeout);
+  if (ec) co_return ec;
+  if (refusal.code != 220) {
+    close();
+    co_return make_error_code(refusal.transient() ? errc::downstream_tempfail : errc::downstream_permfail);
+  }
+  ec = co_await hello(refusal);
+  if (ec) co_return ec;
+  idle_since_ = std::chrono::steady_clock::now();
+  co_return error_code{};
+}
+
+asio::awaitable<error_code> client_connection::hello(reply& refusal) {
+  std::string cmd = "EHLO " + settings_.helo_name + "\r\n";
+  asio::const_buffer b(cmd.data(), cmd.size());
+  auto ec = co_await write({&b, 1}, settings_.connect_timeout);
+  if (ec) co_return ec;
+  std::vector<std::string> lines;
+  reply r;
+  ec = co_await read_reply(r, &lines, settings_.connect_timeout);
+  if (ec) co_return ec;
+  if (r.code == 250) {
+    caps_ = {};
+    caps_.esmtp = true;
+    for (std::size_t i = 1; i < lines.size(); ++i) {
+      std::string_view l = lines[i];
+      if (iequals_prefix(l, "PIPELINING")) caps_.pipelining = true;
+      else if (iequals_prefix(l, "8BITMIME")) caps_.eight_bit_mime = true;
+      else if (iequals_prefix(l, "SMTPUTF8")) caps_.smtputf8 = true;
+      else if (iequals_prefix(l, "SIZE")) {
+        caps_.size = true;
+        if (l.size() > 5) caps_.max_size = std::strtoull(std::string(l.substr(5)).c_str(), nullptr, 10);
+      }
+    }
+    co_return error_code{};
+  }
+  // EHLO refused: plain SMTP (RFC 5321 §3.2).
+  cmd = "HELO " + settings_.helo_name + "\r\n";
+  b = asio::const_buffer(cmd.data(), cmd.size());
+  ec = co_await write({&b, 1}, settings_.connect_timeout);
+  if (ec) co_return ec;
+  ec = co_await read_reply(r, nullptr, settings_.connect_timeout);
+  if (ec) co_return ec;
+  if (r.code != 250) {
+    refusal = r;
+    close();
+    co_return make_error_code(r.transient() ? errc::downstream_tempfail : errc::downstream_permfail);
+  }
+  caps_ = {};
+  co_return error_code{};
+}
+
+asio::awaitable<error_code> client_connection::write(std::span<const asio::const_buffer> bufs,
+                                                     std::chrono::seconds timeout) {
+  deadline_.expires_after(timeout);
+  auto [ec, n] = co_await asio::async_write(socket_, bufs, tuple_awaitable);
+  if (ec) {
+    broken_ = true;
+    co_return deadline_.expired() ? make_error_code(errc::timeout) : ec;
+  }
+  co_return error_code{};
+}
+
+asio::awaitable<error_code> client_connection::read_reply(reply& out, std::vector<std::string>* lines,
+                                                          std::chrono::seconds timeout) {
+  deadline_.expires_after(timeout);
+  while (true) {
+    auto parsed = parse_reply(std::string_view(rbuf_).substr(rpos_));
+    if (!parsed) {
+      broken_ = true;
+      co_return make_error_code(errc::protocol_violation);
+    }
+    if (*parsed) {
+      auto& p = **parsed;
+      rpos_ += p.consumed;
+      if (rpos_ == rbuf_.size()) rbuf_.clear(), rpos_ = 0;
+      out = std::move(p.value);
+      if (lines) *lines = std::move(p.lines);
+      co_return error_code{};
+    }
+    if (rpos_ > 0) {
+      rbuf_.erase(0, rpos_);
+      rpos_ = 0;
+    }
+    const std::size_t old = rbuf_.size();
+    rbuf_.resize(old + 4096);
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(rbuf_.data() + old, 4096), tuple_awaitable);
+    rbuf_.resize(old + n);
+    if (ec) {
+      broken_ = true;
+      co_return deadline_.expired() ? make_error_code(errc::timeout) : ec;
+    }
+  }
+}
+
+std::string client_connection::mail_command(std::string_view from, const mail_parameters& p,
+                                            uint64_t size) const {
+  std::string cmd = "MAIL FROM:<";
+  cmd.append(from).append(">");
+  if (caps_.size) cmd += " SIZE=" + std::to_string(size);
+  if (caps_.eight_bit_mime && p.body == body_type::eight_bit_mime) cmd += " BODY=8BITMIME";
+  if (caps_.eight_bit_mime && p.body == body_type::seven_bit) cmd += " BODY=7BIT";
+  if (caps_.smtputf8 && p.smtputf8) cmd += " SMTPUTF8";
+  cmd += "\r\n";
+  return cmd;
+}
+
+asio::awaitable<copy_result> client_connection::send(const copy_request& req) {
+  copy_result result;
+  const std::size_t n = req.recipients.size();
+  uint64_t size = 0;
+  for (auto& b : req.message) size += b.size();
+  auto fail_all = [&](const reply& r) { result.per_recipient.assign(n, r); };
+
+  if (req.params->smtputf8 && !caps_.smtputf8) {
+    fail_all({554, "5.6.7", "downstream does not support SMTPUTF8"});
+    co_return result;
+  }
+  if (caps_.max_size && size > caps_.max_size) {
+    fail_all({552, "5.3.4", "message exceeds the downstream size limit"});
+    co_return result;
+  }
+
+  // Commands: RSET (after an earlier transaction), MAIL, one RCPT each, DATA.
+  std::vector<std::string> cmds;
+  cmds.reserve(n + 3);
+  if (used_) cmds.emplace_back("RSET\r\n");
+  const bool had_rset = used_;
+  used_ = true;
+  cmds.push_back(mail_command(req.mail_from, *req.params, size));
+  for (auto& r : req.recipients) cmds.push_back("RCPT TO:<" + r + ">\r\n");
+  cmds.emplace_back("DATA\r\n");
+
+  std::vector<reply> replies(cmds.size());
+  bool got_any = false;
+  auto lost = [&](error_code ec) {
+    result.ec = ec;
+    result.nothing_sent_back = !got_any;
+    fail_all(connection_lost(ec));
+    close();
+  };
+
+  if (caps_.pipelining) {
+    std::vector<asio::const_buffer> bufs;
+    for (auto& c : cmds) bufs.emplace_back(c.data(), c.size());
+    if (auto ec = co_await write(bufs, settings_.command_timeout)) { lost(ec); co_return result; }
+    for (std::size_t i = 0; i < cmds.size(); ++i) {
+      if (auto ec = co_await read_reply(replies[i], nullptr, settings_.command_timeout)) { lost(ec); co_return result; }
+      got_any = true;
+    }
+  } else {
+    for (std::size_t i = 0; i < cmds.size(); ++i) {
+      asio::const_buffer b(cmds[i].data(), cmds[i].size());
+      if (auto ec = co_await write({&b, 1}, settings_.command_timeout)) { lost(ec); co_return result; }
+      if (auto ec = co_await read_reply(replies[i], nullptr, settings_.command_timeout)) { lost(ec); co_return result; }
+      got_any = true;
+      const bool is_mail = i == (had_rset ? 1u : 0u);
+      if (is_mail && !replies[i].positive()) {  // no point sending RCPT/DATA
+        fail_all(replies[i]);
+        co_return result;
+      }
+    }
+  }
+
+  std::size_t at = 0;
+  if (had_rset) {
+    if (replies[at].code != 250) {  // out of step: do not trust this connection
+      broken_ = true;
+      fail_all({451, "4.4.2", "downstream refused RSET"});
+      co_return result;
+    }
+    ++at;
+  }
+  const reply& mail = replies[at++];
+  result.per_recipient.resize(n);
+  std::size_t accepted = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const reply& r = replies[at + i];
+    if (!mail.positive()) result.per_recipient[i] = mail;
+    else if (!r.positive()) result.per_recipient[i] = r;
+    else ++accepted;
+  }
+  const reply& data = replies[at + n];
+
+  if (data.code != 354) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (result.per_recipient[i].code == 0) result.per_recipient[i] = data;
+    co_return result;
+  }
+  // 354 although nothing was accepted (a non-conforming server): end it empty.
+  static constexpr std::string_view dot = ".\r\n";
+  std::vector<asio::const_buffer> body;
+  if (accepted > 0) body.assign(req.message.begin(), req.message.end());
+  body.emplace_back(dot.data(), dot.size());
+  if (auto ec = co_await write(body, settings_.data_timeout)) { lost(ec); co_return result; }
+  reply final_reply;
+  if (auto ec = co_await read_reply(final_reply, nullptr, settings_.data_timeout)) { lost(ec); co_return result; }
+  for (std::size_t i = 0; i < n; ++i)
+    if (result.per_recipient[i].code == 0) result.per_recipient[i] = final_reply;
+  idle_since_ = std::chrono::steady_clock::now();
+  co_return result;
+}
+
+asio::awaitable<void> client_connection::quit() {
+  if (usable()) {
+    static constexpr std::string_view q = "QUIT\r\n";
+    asio::const_buffer b(q.data(), q.size());
+    if (!co_await write({&b, 1}, std::chrono::seconds(5))) {
+      reply r;
+      co_await read_reply(r, nullptr, std::chrono::seconds(5));
+    }
+  }
+  close();
+}
+
+}  // namespace kizuna::smtp

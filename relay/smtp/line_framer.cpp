@@ -1,1 +1,70 @@
-// placeholder
+#include "relay/smtp/line_framer.hpp"
+
+#include <cassert>
+#include <cstring>
+
+namespace kizuna::smtp {
+namespace {
+constexpr framed_line overlong{.text = {}, .bare_lf = false, .too_long = true};
+}  // namespace
+
+std::span<char> line_framer::prepare(std::size_t min) {
+  if (buf_.size() - end_ < min && start_ > 0) {
+    // Slide the partial line to the front rather than grow. Each byte moves at
+    // most once: start_ stays 0 until the line it belongs to is consumed.
+    std::memmove(buf_.data(), buf_.data() + start_, end_ - start_);
+    end_ -= start_;
+    start_ = 0;
+  }
+  if (buf_.size() - end_ < min) buf_.resize(end_ + min);
+  return {buf_.data() + end_, buf_.size() - end_};
+}
+
+void line_framer::commit(std::size_t n) {
+  assert(n <= buf_.size() - end_);
+  end_ += n;
+}
+
+void line_framer::consume_to(std::size_t pos) {
+  start_ = pos;
+  scanned_ = 0;
+  // An empty buffer costs nothing to rewind, and it saves the next memmove.
+  if (start_ == end_) start_ = end_ = 0;
+}
+
+std::optional<framed_line> line_framer::next() {
+  while (start_ < end_) {
+    // Only bytes not yet scanned are searched, so tiny reads stay O(n) overall.
+    const char* from = buf_.data() + start_ + scanned_;
+    const auto* lf = static_cast<const char*>(std::memchr(from, '\n', end_ - start_ - scanned_));
+    if (discarding_) {
+      if (!lf) {
+        consume_to(end_);
+        return std::nullopt;
+      }
+      discarding_ = false;
+      consume_to(static_cast<std::size_t>(lf - buf_.data()) + 1);
+      continue;
+    }
+    if (!lf) {
+      scanned_ = end_ - start_;
+      // max_line + 1 bytes may still be a full line whose CR awaits its LF.
+      if (scanned_ > max_line_ + 1) {
+        discarding_ = true;
+        consume_to(end_);
+        return overlong;
+      }
+      return std::nullopt;
+    }
+    const auto pos = static_cast<std::size_t>(lf - buf_.data());
+    const bool cr = pos > start_ && buf_[pos - 1] == '\r';
+    const std::size_t len = pos - start_ - (cr ? 1 : 0);
+    const std::string_view text(buf_.data() + start_, len);
+    consume_to(pos + 1);
+    if (len > max_line_) return overlong;
+    return framed_line{.text = text, .bare_lf = !cr};
+  }
+  return std::nullopt;
+}
+
+}  // namespace kizuna::smtp

@@ -7,6 +7,8 @@
 // whether the LF had no CR before it (end-of-data must be CRLF.CRLF, so a bare
 // LF can never end DATA: the SMTP-smuggling defence). A line longer than the
 // limit is reported once as `too_long` and its bytes up to the next LF are discarded.
+// The report comes as soon as the line is known to be too long, which may be
+// before its LF arrives; the rest of it is then dropped as it comes in.
 #pragma once
 
 #include <cstddef>
@@ -31,11 +33,17 @@ class line_framer {
   // Writable space of at least `min` bytes for the next read.
   std::span<char> prepare(std::size_t min = 4096);
   void commit(std::size_t n);
+  // Call until it returns nothing before the next prepare(): that is what keeps
+  // the buffer within max_line + one read (only a partial line is carried over).
   std::optional<framed_line> next();
   // Bytes received but not yet returned as lines (pipelined data after a command).
   std::size_t buffered() const { return end_ - start_; }
+  // Bytes allocated: stays within max_line + 1 + the largest prepare() size.
+  std::size_t capacity() const { return buf_.size(); }
 
  private:
+  void consume_to(std::size_t pos);  // drop bytes before pos and reset scanning
+
   std::string buf_;
   std::size_t start_ = 0;  // first unconsumed byte
   std::size_t end_ = 0;    // one past the last committed byte

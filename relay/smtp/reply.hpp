@@ -17,6 +17,8 @@ struct reply {
   bool transient() const { return code >= 400 && code < 500; }
   bool permanent() const { return code >= 500; }
   // "250 2.1.0 Ok\r\n" (single line; multi-line EHLO replies are built by the session).
+  // Control bytes in text (CR, LF, ...) are sent as spaces so echoed text cannot
+  // inject reply lines.
   std::string wire() const;
 };
 
@@ -33,6 +35,10 @@ reply param_syntax(std::string_view why);      // 501 5.5.4
 reply not_implemented();                       // 502 5.5.1 Command not implemented
 reply bad_sequence(std::string_view why);      // 503 5.5.1
 reply param_not_implemented(std::string_view why);  // 555 5.5.4
+reply bad_sender_syntax(std::string_view why);     // 501 5.1.7 (MAIL path)
+reply bad_recipient_syntax(std::string_view why);  // 501 5.1.3 (RCPT path)
+// RFC 6531: a non-ASCII path in a transaction whose MAIL had no SMTPUTF8 parameter.
+reply non_ascii_address();              // 553 5.6.7 Must declare SMTPUTF8 to send Unicode address
 reply line_too_long();                   // 500 5.5.2 Line too long
 reply too_many_recipients();             // 452 4.5.3 Too many recipients
 reply message_too_large();               // 552 5.3.4 Message size exceeds fixed limit

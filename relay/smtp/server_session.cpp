@@ -1,1 +1,243 @@
-// placeholder
+#include "relay/smtp/server_session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <atomic>
+#include <ctime>
+
+#include "relay/core/errc.hpp"
+#include "relay/core/log.hpp"
+#include "relay/smtp/command_parser.hpp"
+#include "relay/smtp/data_assembler.hpp"
+#include "relay/smtp/deadline.hpp"
+#include "relay/smtp/line_framer.hpp"
+
+namespace kizuna::smtp {
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+std::string make_transaction_id() {
+  static std::atomic<uint32_t> counter{0};
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(now).count();
+  return fmt::format("{:08X}{:06X}", static_cast<uint32_t>(secs), counter.fetch_add(1) & 0xFFFFFF);
+}
+
+namespace {
+
+// RFC 5322 date-time in UTC, for the Received header.
+std::string rfc5322_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  return buf;
+}
+
+// HELO text goes into a header: keep it to visible ASCII without comment delimiters.
+std::string header_safe(std::string_view s) {
+  std::string out;
+  for (char c : s.substr(0, 255)) {
+    auto u = static_cast<unsigned char>(c);
+    out.push_back(u > 0x20 && u < 0x7f && c != '(' && c != ')' && c != '\\' ? c : '?');
+  }
+  return out.empty() ? "unknown" : out;
+}
+
+}  // namespace
+
+class server_session::impl {
+ public:
+  impl(socket_type socket, session_settings settings, std::shared_ptr<transaction_handler> handler)
+      : socket_(std::move(socket)),
+        deadline_(socket_.get_executor()),
+        settings_(std::move(settings)),
+        handler_(std::move(handler)),
+        protocol_(settings_.protocol),
+        framer_(max_command_line - 2) {}
+
+  asio::awaitable<void> run() {
+    co_await (serve() && deadline_.watch([this] {
+      error_code ignored;
+      socket_.cancel(ignored);
+    }));
+  }
+
+  void request_stop() {
+    stopping_ = true;
+    if (idle_) {
+      error_code ignored;
+      socket_.cancel(ignored);
+    }
+  }
+
+  void abort() {
+    stopping_ = true;
+    error_code ignored;
+    socket_.close(ignored);
+  }
+
+ private:
+  asio::awaitable<void> serve() {
+    co_await converse();
+    deadline_.stop();
+    error_code ignored;
+    socket_.shutdown(socket_type::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+
+  asio::awaitable<void> converse() {
+    out_ = protocol_.greeting();
+    if (!co_await flush()) co_return;
+    while (true) {
+      while (auto line = framer_.next()) {
+        if (stopping_) {
+          out_ += replies::shutting_down().wire();
+          co_await flush();
+          co_return;
+        }
+        auto r = protocol_.on_line(*line);
+        out_ += r.wire;
+        if (r.next == server_protocol::action::close) {
+          co_await flush();
+          co_return;
+        }
+        if (r.next == server_protocol::action::start_data) {
+          if (!co_await flush() || !co_await receive_message()) co_return;
+          if (closing_) {
+            co_await flush();
+            co_return;
+          }
+        }
+      }
+      // Input exhausted: answer the whole pipelined batch in one write (RFC 2920).
+      if (!out_.empty() && !co_await flush()) co_return;
+      if (stopping_) {
+        out_ = replies::shutting_down().wire();
+        co_await flush();
+        co_return;
+      }
+      idle_ = true;
+      const bool got = co_await fill(settings_.command_timeout);
+      idle_ = false;
+      if (!got) {
+        if (deadline_.expired()) out_ = replies::timeout().wire();
+        else if (stopping_) out_ = replies::shutting_down().wire();
+        else co_return;  // peer closed or the socket failed: nothing to say
+        deadline_.expires_after(std::chrono::seconds(10));
+        co_await flush();
+        co_return;
+      }
+    }
+  }
+
+  // Reads the message after 354, delivers it, queues the reply (or replies under LMTP).
+  // false: the connection is gone; nothing was acknowledged.
+  asio::awaitable<bool> receive_message() {
+    envelope& env = protocol_.current();
+    env.id = make_transaction_id();
+    env.client_address = settings_.client_address;
+    data_assembler data(protocol_.settings().max_message_bytes, env.params.size.value_or(0));
+    framer_.set_max_line(settings_.max_line_bytes);
+    bool done = false;
+    while (!done) {
+      while (auto line = framer_.next()) {
+        if (data.feed(*line) == data_assembler::status::done) {
+          done = true;
+          break;
+        }
+      }
+      if (!done && !co_await fill(settings_.data_timeout)) {
+        if (deadline_.expired()) {
+          out_ = replies::timeout().wire();
+          deadline_.expires_after(std::chrono::seconds(10));
+          co_await flush();
+        }
+        log::info("{} {}: connection lost during DATA, nothing accepted", env.id, settings_.client_address);
+        co_return false;
+      }
+    }
+    framer_.set_max_line(max_command_line - 2);
+
+    if (data.too_large() || data.had_long_line()) {
+      const reply r = data.too_large() ? replies::message_too_large()
+                                       : reply{552, "5.3.4", "message line longer than limit"};
+      log::info("{} {}: refused: {}", env.id, settings_.client_address, r.text);
+      auto resp = protocol_.note_error(r);
+      out_ += resp.wire;
+      closing_ = resp.next == server_protocol::action::close;
+      protocol_.end_transaction();
+      co_return true;
+    }
+
+    auto message = std::make_shared<const std::string>(data.take());
+    env.trace_header = received_header(env);
+    // Delivery has its own downstream deadlines; the client just waits.
+    deadline_.expires_after(std::chrono::hours(24));
+    delivery_outcome outcome = co_await handler_->deliver(env, message);
+    if (env.lmtp) {
+      for (const reply& r : outcome.per_recipient) out_ += r.wire();
+    } else {
+      out_ += outcome.summary.wire();
+    }
+    log::info("{} {}: from=<{}> nrcpt={} size={} reply=\"{} {}\"", env.id, settings_.client_address,
+              env.mail_from, env.recipients.size(), message->size(), outcome.summary.code,
+              outcome.summary.text);
+    protocol_.end_transaction();
+    co_return true;
+  }
+
+  std::string received_header(const envelope& env) const {
+    const char* with = env.lmtp ? (env.params.smtputf8 ? "UTF8LMTP" : "LMTP")
+                                : (env.params.smtputf8 ? "UTF8SMTP" : (env.helo_esmtp ? "ESMTP" : "SMTP"));
+    std::string h = fmt::format("Received: from {} ({})\r\n\tby {} (Kizuna) with {} id {}", header_safe(env.helo),
+                                settings_.client_address, protocol_.settings().hostname, with, env.id);
+    if (env.recipients.size() == 1 && env.recipients[0].size() < 200 && !env.params.smtputf8)
+      h += fmt::format("\r\n\tfor <{}>", env.recipients[0]);
+    h += "; " + rfc5322_now() + "\r\n";
+    return h;
+  }
+
+  asio::awaitable<bool> fill(std::chrono::seconds timeout) {
+    auto space = framer_.prepare(16 * 1024);
+    deadline_.expires_after(timeout);
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()), tuple_awaitable);
+    if (ec) co_return false;
+    framer_.commit(n);
+    co_return true;
+  }
+
+  asio::awaitable<bool> flush() {
+    if (out_.empty()) co_return true;
+    deadline_.expires_after(settings_.command_timeout);
+    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out_), tuple_awaitable);
+    out_.clear();
+    co_return !ec;
+  }
+
+  socket_type socket_;
+  deadline deadline_;
+  session_settings settings_;
+  std::shared_ptr<transaction_handler> handler_;
+  server_protocol protocol_;
+  line_framer framer_;
+  std::string out_;
+  bool idle_ = false;
+  bool stopping_ = false;
+  bool closing_ = false;
+};
+
+server_session::server_session(socket_type socket, session_settings settings,
+                               std::shared_ptr<transaction_handler> handler)
+    : impl_(std::make_unique<impl>(std::move(socket), std::move(settings), std::move(handler))) {}
+
+server_session::~server_session() = default;
+asio::awaitable<void> server_session::run() { return impl_->run(); }
+void server_session::request_stop() { impl_->request_stop(); }
+void server_session::abort() { impl_->abort(); }
+
+}  // namespace kizuna::smtp

@@ -2,6 +2,17 @@
 // a unix socket under state_dir (no TCP port), with AOF on, and supervises it:
 // restarts it if it dies, stops it (SIGTERM, then wait) at shutdown. Start-up
 // is synchronous (before the I/O threads run) and waits until PING answers.
+//
+// Blocking: start(), ensure_running() (up to ~10 s while redis loads its AOF)
+// and stop() (up to `grace`) wait on the child; call them from the main or a
+// supervisor thread, never from an I/O thread.
+// Refuses to start when something already answers on the socket (for example
+// a redis-server left behind by a killed kizuna): two servers must never
+// share one AOF. The child runs in its own process group (a Ctrl-C for kizuna
+// does not stop redis before kizuna has drained) and gets SIGTERM if the
+// thread that spawned it dies (PR_SET_PDEATHSIG), so it is not orphaned.
+// Files under dir: redis.conf (rewritten at each start), redis.sock,
+// redis.pid, redis.log, appendonlydir/.
 #pragma once
 
 #include <sys/types.h>
@@ -25,6 +36,7 @@ class embedded_redis {
   ~embedded_redis();  // stop()
 
   endpoint address() const;            // unix:<dir>/redis.sock
+  pid_t pid() const { return pid_; }   // -1 when not running (as last seen)
   bool running();                      // reaps the child if it exited
   // Restarts a dead server; returns an error text if it cannot be brought back.
   std::expected<void, std::string> ensure_running();

@@ -9,12 +9,19 @@
 //   failure. A timeout or protocol error poisons the connection (replies could
 //   be out of step), so it is closed and every waiting caller gets the error.
 // - Errors: errc::timeout (no full answer within timeout), errc::redis_unavailable
-//   (cannot connect / connection lost), errc::redis_error (malformed reply or AUTH refused).
+//   (cannot connect / connection lost), errc::redis_error (malformed or oversized
+//   reply, AUTH refused), errc::shutting_down (after close()). A caller whose
+//   coroutine is cancelled gets boost::asio::error::operation_aborted; its
+//   replies, if already requested, are read and discarded.
+// - An error *reply* to one command (WRONGTYPE, NOAUTH, ...) is a redis_value of
+//   kind error inside a successful result.
+// - Not for SUBSCRIBE/MONITOR (unsolicited replies close the connection).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <cstddef>
 #include <expected>
 #include <memory>
 #include <string>
@@ -29,7 +36,12 @@ namespace kizuna::store {
 struct redis_options {
   endpoint address;
   std::string password;  // empty: no AUTH
+  // Deadline of one pipeline() call, from the call to the last reply; includes
+  // connecting (and AUTH) when the call has to open the connection.
   std::chrono::milliseconds timeout{250};
+  // Largest reply accepted (wire bytes); a bigger one fails with errc::redis_error
+  // and closes the connection, so a runaway value cannot exhaust memory.
+  std::size_t max_reply_bytes = std::size_t{64} << 20;
 };
 
 using redis_command = std::vector<std::string>;
@@ -49,6 +61,7 @@ class redis_client {
   boost::asio::awaitable<std::expected<redis_value, error_code>> command(redis_command cmd);
 
   // Fails every waiting caller with errc::shutting_down and closes the connection.
+  // Final: later calls fail with errc::shutting_down too.
   void close();
 
  private:

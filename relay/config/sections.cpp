@@ -1,0 +1,172 @@
+#include "relay/config/sections.hpp"
+
+#include <fmt/format.h>
+
+#include <cassert>
+#include <string_view>
+
+namespace kizuna::config {
+namespace {
+
+// allow_clients ([127.0.0.1/32, ::1/128]): local clients only, unless widened.
+std::vector<cidr> default_allow_clients() {
+  std::vector<cidr> nets;
+  for (auto text : {"127.0.0.1/32", "::1/128"}) {
+    auto net = cidr::parse(text);
+    assert(net);
+    nets.push_back(*net);
+  }
+  return nets;
+}
+
+void decode_tls(decoder& d, const yaml_node& node, const std::string& path, tls_settings& out) {
+  fields f(d, node, path);
+  if (const auto* v = f.require("cert"))
+    if (auto p = d.input_file(*v, f.path_of("cert"))) out.cert = *p;
+  if (const auto* v = f.require("key"))
+    if (auto p = d.input_file(*v, f.path_of("key"))) out.key = *p;
+  f.boolean("require", out.require);
+}
+
+// Returns the node of the address, for the duplicate check across listeners.
+const yaml_node* decode_listener(decoder& d, const yaml_node& node, const std::string& path,
+                                 listener_settings& out) {
+  fields f(d, node, path);
+  const auto* address = f.require("address");
+  if (address) {
+    if (auto ep = d.address(*address, f.path_of("address")))
+      out.address = *ep;
+    else
+      address = nullptr;
+  }
+  f.choice("protocol", out.proto, {{"smtp", protocol::smtp}, {"lmtp", protocol::lmtp}});
+  if (const auto* v = f.take("tls")) {
+    tls_settings tls;
+    decode_tls(d, *v, f.path_of("tls"), tls);
+    out.tls = std::move(tls);
+  }
+  f.input_file("auth", out.auth_users);
+  out.allow_clients = default_allow_clients();
+  if (const auto* v = f.take("allow_clients")) {
+    const auto where = f.path_of("allow_clients");
+    if (const auto* items = d.list(*v, where)) {
+      out.allow_clients.clear();  // an empty list is allowed: AUTH only
+      for (std::size_t i = 0; i < items->size(); ++i)
+        if (auto net = d.network((*items)[i], fmt::format("{}[{}]", where, i)))
+          out.allow_clients.push_back(*net);
+    }
+  }
+  return address;
+}
+
+}  // namespace
+
+void decode_listeners(decoder& d, const yaml_node& node, std::vector<listener_settings>& out) {
+  const auto* items = d.list(node, "listen");
+  if (!items) return;
+  if (items->empty()) d.error(node, "listen: at least one listener is required");
+  std::vector<const yaml_node*> addresses;
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    listener_settings listener;
+    const auto path = fmt::format("listen[{}]", i);
+    const auto* address = decode_listener(d, (*items)[i], path, listener);
+    // Two listeners on one address would fail at bind time, far from the cause.
+    // Port 0 ("any free port", for tests) never collides.
+    for (std::size_t j = 0; address && j < out.size(); ++j) {
+      const auto& other = out[j].address;
+      if (addresses[j] && other == listener.address &&
+          (other.type == endpoint::kind::unix_socket || other.port != 0))
+        d.error(*address,
+                fmt::format("{}.address: {} is already used by listen[{}]", path, other.to_string(), j));
+    }
+    addresses.push_back(address);
+    out.push_back(std::move(listener));
+  }
+}
+
+void decode_downstream(decoder& d, const yaml_node& node, downstream_settings& out) {
+  fields f(d, node, "downstream");
+  const bool has_host = f.has("host");
+  const bool has_maildir = f.has("maildir");
+  if (f.valid() && !has_host && !has_maildir) d.error(node, "downstream: one of host or maildir is required");
+  if (const auto* e = f.take_entry("host")) {
+    if (has_maildir) d.error(e->first, "downstream: host and maildir exclude each other; set one");
+    if (auto host = d.string(e->second, "downstream.host")) {
+      // "mx:25" is a host with its port glued on; a bare IPv6 address is fine.
+      const bool bad = host->find_first_of(" \t\r\n/[]") != std::string::npos ||
+                       (host->find(':') != std::string::npos && !parse_ip(*host));
+      if (bad)
+        d.error(e->second, fmt::format("downstream.host: expected a host name or IP address (the port "
+                                       "goes in downstream.port), got \"{}\"",
+                                       *host));
+      else
+        out.host = *host;
+    }
+  }
+  f.path("maildir", out.maildir);
+
+  // SMTP-only keys next to maildir are a mistake to point out, not to ignore.
+  static constexpr std::string_view smtp_only[] = {
+      "port", "tls", "auth", "max_connections", "connect_timeout_s", "command_timeout_s", "data_timeout_s"};
+  if (has_maildir && !has_host) {
+    for (auto key : smtp_only)
+      if (const auto* e = f.take_entry(key))
+        d.error(e->first,
+                fmt::format("{}: only applies to an SMTP downstream (host), not to maildir", f.path_of(key)));
+  } else {
+    f.number("port", out.port, 1, 65535);
+    f.choice("tls", out.tls,
+             {{"none", downstream_tls::none},
+              {"starttls", downstream_tls::starttls},
+              {"starttls-required", downstream_tls::starttls_required},
+              {"implicit", downstream_tls::implicit}});
+    f.input_file("auth", out.auth_file);
+    f.number("max_connections", out.max_connections, 1, 1024);
+    f.number("connect_timeout_s", out.connect_timeout_s, 1, 600);
+    f.number("command_timeout_s", out.command_timeout_s, 1, 3600);
+    f.number("data_timeout_s", out.data_timeout_s, 1, 3600);
+  }
+  f.number("remember_delivered_s", out.remember_delivered_s, 60, 2592000);
+}
+
+void decode_redis(decoder& d, const yaml_node& node, redis_settings& out) {
+  fields f(d, node, "redis");
+  const bool embedded_ok = f.boolean("embedded", out.embedded);
+  if (const auto* e = f.take_entry("address")) {
+    if (out.embedded)
+      d.error(e->first,
+              "redis.address: not used with embedded: true (the embedded server "
+              "listens on state_dir/redis/redis.sock); remove one");
+    else if (auto ep = d.address(e->second, "redis.address"))
+      out.address = *ep;
+  } else if (f.valid() && !out.embedded && embedded_ok) {
+    d.error(node, "redis: address is required unless embedded: true");
+  }
+  f.input_file("password_file", out.password_file);
+  f.number("timeout_ms", out.timeout_ms, 10, 60000);
+  f.string("key_prefix", out.key_prefix, /*allow_empty=*/true);
+  f.string("server_binary", out.server_binary);
+}
+
+void decode_limits(decoder& d, const yaml_node& node, limit_settings& out) {
+  fields f(d, node, "limits");
+  f.number("max_message_bytes", out.max_message_bytes, 1024, 1073741824);
+  f.number("max_recipients", out.max_recipients, 1, 100000);
+  f.number("max_connections", out.max_connections, 1, 100000);
+  f.number("max_connections_per_client", out.max_connections_per_client, 1, 100000);
+  f.number("command_timeout_s", out.command_timeout_s, 1, 3600);
+  f.number("data_timeout_s", out.data_timeout_s, 1, 3600);
+  f.number("max_line_bytes", out.max_line_bytes, 1000, 1048576);
+  f.number("max_errors", out.max_errors, 1, 1000);
+  f.number("drain_timeout_s", out.drain_timeout_s, 1, 3600);
+}
+
+void decode_audit(decoder& d, const yaml_node& node, const std::filesystem::path& state_dir,
+                  audit_settings& out) {
+  out.path = state_dir / "audit.jsonl";
+  fields f(d, node, "audit");
+  f.path("path", out.path);
+  f.choice("fsync", out.fsync_always, {{"always", true}, {"never", false}});
+}
+
+}  // namespace kizuna::config

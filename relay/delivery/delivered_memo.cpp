@@ -1,0 +1,64 @@
+#include "relay/delivery/delivered_memo.hpp"
+
+#include <openssl/evp.h>
+
+#include "relay/store/keys.hpp"
+
+namespace kizuna::delivery {
+
+std::string message_digest(std::string_view mail_from, std::string_view message) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  EVP_DigestUpdate(ctx, mail_from.data(), mail_from.size());
+  EVP_DigestUpdate(ctx, "\n", 1);
+  EVP_DigestUpdate(ctx, message.data(), message.size());
+  EVP_DigestFinal_ex(ctx, md, &len);
+  EVP_MD_CTX_free(ctx);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(len * 2);
+  for (unsigned i = 0; i < len; ++i) {
+    out.push_back(hex[md[i] >> 4]);
+    out.push_back(hex[md[i] & 15]);
+  }
+  return out;
+}
+
+boost::asio::awaitable<std::expected<std::set<std::string>, error_code>> delivered_memo::recall(
+    const std::string& digest) {
+  // Commands are built outside co_await: GCC 12 miscompiles braced string
+  // literals inside a coroutine's co_await expression.
+  store::redis_command cmd{std::string("SMEMBERS"), store::delivered_key(prefix_, digest)};
+  auto r = co_await redis_.command(std::move(cmd));
+  if (!r) co_return std::unexpected(r.error());
+  if (r->type != store::redis_value::kind::array) co_return std::unexpected(make_error_code(errc::redis_error));
+  std::set<std::string> out;
+  for (auto& e : r->elements) out.insert(e.str);
+  co_return out;
+}
+
+boost::asio::awaitable<error_code> delivered_memo::remember(const std::string& digest,
+                                                            const std::vector<std::string>& delivered) {
+  const std::string key = store::delivered_key(prefix_, digest);
+  store::redis_command sadd{std::string("SADD"), key};
+  sadd.insert(sadd.end(), delivered.begin(), delivered.end());
+  std::vector<store::redis_command> cmds;
+  cmds.push_back(std::move(sadd));
+  cmds.push_back({std::string("EXPIRE"), key, std::to_string(ttl_s_)});
+  auto r = co_await redis_.pipeline(std::move(cmds));
+  if (!r) co_return r.error();
+  for (auto& v : *r)
+    if (v.is_error()) co_return make_error_code(errc::redis_error);
+  co_return error_code{};
+}
+
+boost::asio::awaitable<error_code> delivered_memo::forget(const std::string& digest) {
+  store::redis_command cmd{std::string("DEL"), store::delivered_key(prefix_, digest)};
+  auto r = co_await redis_.command(std::move(cmd));
+  if (!r) co_return r.error();
+  co_return r->is_error() ? make_error_code(errc::redis_error) : error_code{};
+}
+
+}  // namespace kizuna::delivery

@@ -1,0 +1,103 @@
+#include "relay/delivery/downstream_pool.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "relay/core/log.hpp"
+
+namespace kizuna::delivery {
+namespace asio = boost::asio;
+
+namespace {
+smtp::reply unavailable(std::string_view why) { return {451, "4.4.1", fmt::format("downstream unavailable: {}", why)}; }
+}  // namespace
+
+downstream_pool::downstream_pool(asio::any_io_executor ex, smtp::client_settings settings, unsigned max_connections)
+    : executor_(std::move(ex)), settings_(std::move(settings)), max_connections_(max_connections) {}
+
+downstream_pool::~downstream_pool() {
+  for (auto& c : idle_) c->close();
+}
+
+asio::awaitable<std::pair<downstream_pool::connection, smtp::reply>> downstream_pool::connect() {
+  auto c = std::make_shared<smtp::client_connection>(executor_);
+  smtp::reply refusal;
+  auto ec = co_await c->open(settings_, refusal);
+  if (!ec) co_return std::pair{c, smtp::reply{}};
+  --open_count_;
+  if (!waiters_.empty()) {  // the slot we held is free again
+    waiters_.front()->cancel();
+    waiters_.pop_front();
+  }
+  log::warning("downstream {}:{}: {}", settings_.host, settings_.port,
+               refusal.code ? fmt::format("refused: {} {}", refusal.code, refusal.text) : ec.message());
+  if (refusal.code >= 400) co_return std::pair{nullptr, refusal};
+  co_return std::pair{nullptr, unavailable(ec.message())};
+}
+
+asio::awaitable<std::pair<downstream_pool::connection, smtp::reply>> downstream_pool::acquire() {
+  while (true) {
+    if (closed_) co_return std::pair{nullptr, unavailable("shutting down")};
+    while (!idle_.empty()) {
+      connection c = std::move(idle_.back());
+      idle_.pop_back();
+      if (c->usable() && std::chrono::steady_clock::now() - c->idle_since() < idle_timeout) co_return std::pair{c, smtp::reply{}};
+      --open_count_;
+      asio::co_spawn(executor_, [c]() -> asio::awaitable<void> { co_await c->quit(); }, asio::detached);
+    }
+    if (open_count_ < max_connections_) {
+      ++open_count_;
+      co_return co_await connect();
+    }
+    asio::steady_timer wake(executor_, asio::steady_timer::time_point::max());
+    waiters_.push_back(&wake);
+    co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+void downstream_pool::release(connection c) {
+  if (c->usable() && !closed_) {
+    idle_.push_back(std::move(c));
+  } else {
+    --open_count_;
+    c->close();
+  }
+  if (!waiters_.empty()) {
+    waiters_.front()->cancel();
+    waiters_.pop_front();
+  }
+}
+
+asio::awaitable<smtp::reply> downstream_pool::send(const smtp::envelope& env, const std::string& recipient,
+                                                   const std::string& message) {
+  const asio::const_buffer bufs[2] = {asio::buffer(env.trace_header), asio::buffer(message)};
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto [c, why] = co_await acquire();
+    if (!c) co_return why;
+    const bool reused = c->used();
+    smtp::copy_request req{env.mail_from, &env.params, {&recipient, 1}, bufs};
+    smtp::copy_result res = co_await c->send(req);
+    release(std::move(c));
+    // A connection the server dropped while idle fails before any reply: retry once.
+    if (res.ec && res.nothing_sent_back && reused && attempt == 0) continue;
+    if (res.ec) log::warning("{} downstream for <{}>: {}", env.id, recipient, res.ec.message());
+    co_return res.per_recipient.at(0);
+  }
+  co_return unavailable("connection lost");
+}
+
+asio::awaitable<void> downstream_pool::close() {
+  closed_ = true;
+  for (auto* w : waiters_) w->cancel();
+  waiters_.clear();
+  auto idle = std::move(idle_);
+  idle_.clear();
+  for (auto& c : idle) {
+    --open_count_;
+    co_await c->quit();
+  }
+}
+
+}  // namespace kizuna::delivery

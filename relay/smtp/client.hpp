@@ -1,0 +1,102 @@
+// Async SMTP client for the downstream leg: one connection, many transactions
+// (RSET between them, pipelined with the next MAIL). RFC 5321 client rules,
+// RFC 2920 PIPELINING (RSET+MAIL+RCPT+DATA in one write, message body and the
+// final "." in one more: no Nagle/delayed-ACK stalls), RFC 1870 SIZE,
+// RFC 6152 8BITMIME, RFC 6531 SMTPUTF8.
+//
+// Deadlines: connect_timeout for connect + greeting + EHLO, command_timeout per
+// reply, data_timeout for the reply after ".". Any timeout or I/O error makes
+// the connection unusable; the transaction in flight reports a transient
+// failure (its copy was not acknowledged, so the client will retry).
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "relay/core/errc.hpp"
+#include "relay/smtp/command.hpp"
+#include "relay/smtp/deadline.hpp"
+#include "relay/smtp/reply.hpp"
+
+namespace kizuna::smtp {
+
+struct client_settings {
+  std::string host;
+  uint16_t port = 25;
+  std::string helo_name;
+  std::chrono::seconds connect_timeout{30};
+  std::chrono::seconds command_timeout{60};
+  std::chrono::seconds data_timeout{300};
+};
+
+struct server_capabilities {
+  bool esmtp = false;
+  bool pipelining = false;
+  bool size = false;
+  uint64_t max_size = 0;  // 0: no limit announced
+  bool eight_bit_mime = false;
+  bool smtputf8 = false;
+};
+
+// One downstream transaction. The message is sent as the concatenation of
+// `message` buffers (trace header + content, already in wire form).
+struct copy_request {
+  std::string_view mail_from;
+  const mail_parameters* params = nullptr;
+  std::span<const std::string> recipients;
+  std::span<const boost::asio::const_buffer> message;
+};
+
+struct copy_result {
+  std::vector<reply> per_recipient;  // same order as request.recipients
+  error_code ec;                     // the connection failed during the transaction
+  bool nothing_sent_back = false;    // failed before any reply: safe to retry elsewhere
+};
+
+class client_connection : public std::enable_shared_from_this<client_connection> {
+ public:
+  explicit client_connection(boost::asio::any_io_executor ex);
+  ~client_connection();
+
+  // Connects, reads the greeting, says EHLO (HELO if EHLO is refused).
+  // On a refusal `refusal` holds the server's reply and errc::downstream_tempfail/permfail is returned.
+  boost::asio::awaitable<error_code> open(const client_settings& s, reply& refusal);
+  boost::asio::awaitable<copy_result> send(const copy_request& req);
+  // Polite close: QUIT, read the 221 (bounded), close.
+  boost::asio::awaitable<void> quit();
+  void close();
+
+  bool usable() const { return open_ && !broken_; }
+  bool used() const { return used_; }  // a transaction already ran on it
+  const server_capabilities& capabilities() const { return caps_; }
+  std::chrono::steady_clock::time_point idle_since() const { return idle_since_; }
+
+ private:
+  boost::asio::awaitable<error_code> write(std::span<const boost::asio::const_buffer> bufs,
+                                           std::chrono::seconds timeout);
+  boost::asio::awaitable<error_code> read_reply(reply& out, std::vector<std::string>* lines,
+                                                std::chrono::seconds timeout);
+  boost::asio::awaitable<error_code> hello(reply& refusal);
+  std::string mail_command(std::string_view from, const mail_parameters& p, uint64_t size) const;
+
+  boost::asio::ip::tcp::socket socket_;
+  deadline deadline_;
+  client_settings settings_;
+  server_capabilities caps_;
+  std::string rbuf_;
+  std::size_t rpos_ = 0;
+  bool open_ = false;
+  bool broken_ = false;
+  bool used_ = false;  // a transaction ran: RSET before the next
+  std::chrono::steady_clock::time_point idle_since_{};
+};
+
+}  // namespace kizuna::smtp

@@ -1,0 +1,55 @@
+// One client connection, one coroutine (Beast style): it owns its socket and
+// buffers, reads with a deadline on every read and a bounded buffer, runs the
+// pure server_protocol, and hands each complete message to a transaction_handler.
+//
+// Timeouts: command_timeout_s while waiting for a command, data_timeout_s
+// between DATA chunks; on expiry the client gets "421 4.4.2" and is closed.
+// Shutdown: request_stop() makes an idle session answer "421 4.3.2" at once;
+// a session inside DATA or delivery finishes that transaction first.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "relay/smtp/server_protocol.hpp"
+#include "relay/smtp/transaction.hpp"
+
+namespace kizuna::smtp {
+
+struct session_settings {
+  protocol_settings protocol;
+  std::string client_address;  // for logs and Received
+  std::chrono::seconds command_timeout{300};
+  std::chrono::seconds data_timeout{600};
+  std::size_t max_line_bytes = 65536;
+};
+
+class server_session {
+ public:
+  using socket_type = boost::asio::generic::stream_protocol::socket;
+
+  server_session(socket_type socket, session_settings settings, std::shared_ptr<transaction_handler> handler);
+  ~server_session();
+  server_session(const server_session&) = delete;
+  server_session& operator=(const server_session&) = delete;
+
+  boost::asio::awaitable<void> run();
+  // From the owning thread: finish the current transaction, then say 421 and close.
+  void request_stop();
+  // From the owning thread: close now (drain time is over).
+  void abort();
+
+ private:
+  class impl;
+  std::unique_ptr<impl> impl_;
+};
+
+// A transaction id (Postfix calls it a queue id): unique per process, sortable by time.
+std::string make_transaction_id();
+
+}  // namespace kizuna::smtp

@@ -1,0 +1,117 @@
+#include "relay/store/resp.hpp"
+
+#include <hiredis/hiredis.h>
+
+#include <climits>
+
+#include <fmt/format.h>
+
+namespace kizuna::store::resp {
+namespace {
+
+redis_value convert(const redisReply& r) {
+  redis_value v;
+  switch (r.type) {
+    case REDIS_REPLY_STRING:
+      v.type = redis_value::kind::string;
+      v.str.assign(r.str, r.len);
+      break;
+    case REDIS_REPLY_STATUS:
+      v.type = redis_value::kind::status;
+      v.str.assign(r.str, r.len);
+      break;
+    case REDIS_REPLY_ERROR:
+      v.type = redis_value::kind::error;
+      v.str.assign(r.str, r.len);
+      break;
+    case REDIS_REPLY_INTEGER:
+      v.type = redis_value::kind::integer;
+      v.integer = r.integer;
+      break;
+    case REDIS_REPLY_ARRAY:
+      v.type = redis_value::kind::array;
+      v.elements.reserve(r.elements);
+      // hiredis limits nesting to 7 levels, so the recursion is bounded.
+      for (size_t i = 0; i < r.elements; ++i) v.elements.push_back(convert(*r.element[i]));
+      break;
+    default:  // REDIS_REPLY_NIL (and a nil multi-bulk)
+      v.type = redis_value::kind::nil;
+      break;
+  }
+  return v;
+}
+
+}  // namespace
+
+bool append_command(std::string& out, const std::vector<std::string>& command) {
+  if (command.empty() || command.size() > static_cast<size_t>(INT_MAX)) return false;
+  std::vector<const char*> argv;
+  std::vector<size_t> argvlen;
+  argv.reserve(command.size());
+  argvlen.reserve(command.size());
+  for (const auto& arg : command) {
+    argv.push_back(arg.data());
+    argvlen.push_back(arg.size());
+  }
+  char* encoded = nullptr;
+  int len = redisFormatCommandArgv(&encoded, static_cast<int>(command.size()), argv.data(), argvlen.data());
+  if (len < 0 || encoded == nullptr) return false;
+  out.append(encoded, static_cast<size_t>(len));
+  redisFreeCommand(encoded);
+  return true;
+}
+
+struct decoder::state {
+  struct reader_free {
+    void operator()(redisReader* r) const noexcept { redisReaderFree(r); }
+  };
+  std::unique_ptr<redisReader, reader_free> reader;
+  std::size_t max_reply_bytes;
+  std::size_t partial_bytes = 0;  // wire bytes of the reply being assembled
+  bool failed = false;
+};
+
+decoder::decoder(std::size_t max_reply_bytes) : state_(std::make_unique<state>()) {
+  state_->reader.reset(redisReaderCreate());
+  state_->max_reply_bytes = max_reply_bytes;
+  if (!state_->reader) throw std::bad_alloc();
+}
+
+decoder::~decoder() = default;
+decoder::decoder(decoder&&) noexcept = default;
+decoder& decoder::operator=(decoder&&) noexcept = default;
+
+error_code decoder::feed(const char* data, std::size_t size) {
+  auto& s = *state_;
+  if (s.failed) return errc::redis_error;
+  if (size > s.max_reply_bytes - s.partial_bytes) {
+    s.failed = true;
+    error_text_ = fmt::format("reply larger than {} bytes", s.max_reply_bytes);
+    return errc::redis_error;
+  }
+  if (redisReaderFeed(s.reader.get(), data, size) != REDIS_OK) {
+    s.failed = true;
+    error_text_ = "out of memory buffering a reply";
+    return errc::redis_error;
+  }
+  s.partial_bytes += size;
+  return {};
+}
+
+std::expected<std::optional<redis_value>, error_code> decoder::next() {
+  auto& s = *state_;
+  if (s.failed) return std::unexpected(make_error_code(errc::redis_error));
+  void* raw = nullptr;
+  if (redisReaderGetReply(s.reader.get(), &raw) != REDIS_OK) {
+    s.failed = true;
+    error_text_ = fmt::format("malformed reply: {}", s.reader->errstr);
+    return std::unexpected(make_error_code(errc::redis_error));
+  }
+  if (raw == nullptr) return std::optional<redis_value>{};
+  std::unique_ptr<redisReply, void (*)(void*)> reply(static_cast<redisReply*>(raw), freeReplyObject);
+  // What is left unread belongs to the next reply.
+  s.partial_bytes = s.reader->len - s.reader->pos;
+  return std::optional<redis_value>{convert(*reply)};
+}
+
+}  // namespace kizuna::store::resp
