@@ -1,18 +1,8 @@
 #include "relay/smtp/server_protocol.hpp"
 
-#include <algorithm>
-
 #include "relay/smtp/command_parser.hpp"
 
 namespace kizuna::smtp {
-namespace {
-
-bool has_non_ascii(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
-}
-
-}  // namespace
-
 server_protocol::server_protocol(protocol_settings s) : s_(std::move(s)) { envelope_.lmtp = s_.lmtp; }
 
 std::string server_protocol::greeting() const {
@@ -88,8 +78,6 @@ server_protocol::response server_protocol::on_mail(const command& c) {
   if (!esmtp_ && (c.params.size || c.params.smtputf8 || c.params.body != body_type::unspecified))
     return answer(replies::param_not_implemented("MAIL parameters need EHLO"));
   if (c.params.size && *c.params.size > s_.max_message_bytes) return answer(replies::message_too_large());
-  if (has_non_ascii(c.path) && !c.params.smtputf8)
-    return answer(replies::param_syntax("non-ASCII address needs SMTPUTF8"));
   envelope_.mail_from = c.path;
   envelope_.params = c.params;
   envelope_.recipients.clear();
@@ -99,9 +87,8 @@ server_protocol::response server_protocol::on_mail(const command& c) {
 
 server_protocol::response server_protocol::on_rcpt(const command& c) {
   if (!in_mail_) return answer(replies::bad_sequence("need MAIL before RCPT"));
-  if (c.path.empty()) return answer(replies::param_syntax("empty recipient"));
-  if (has_non_ascii(c.path) && !envelope_.params.smtputf8)
-    return answer(replies::param_syntax("non-ASCII address needs SMTPUTF8 on MAIL"));
+  // The parser accepts UTF-8 in RCPT; only the transaction knows if MAIL declared SMTPUTF8.
+  if (!envelope_.params.smtputf8 && !is_ascii(c.path)) return answer(replies::non_ascii_address());
   if (envelope_.recipients.size() >= s_.max_recipients) return answer(replies::too_many_recipients());
   envelope_.recipients.push_back(c.path);
   return answer(replies::recipient_ok());

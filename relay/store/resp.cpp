@@ -3,6 +3,7 @@
 #include <hiredis/hiredis.h>
 
 #include <climits>
+#include <new>
 
 #include <fmt/format.h>
 

@@ -1,0 +1,66 @@
+"""The command line (SPEC §2): `kizuna check` prints file:line:col per problem
+and exits 0 only when valid; `serve` refuses an invalid config with the same
+messages and exit 78; every command has --help; nothing prints a stack trace."""
+import os
+import subprocess
+import unittest
+
+from harness import KIZUNA, SOURCE_DIR
+
+INVALID = os.path.join(SOURCE_DIR, "tests/fixtures/config/invalid")
+
+
+def kizuna(*args):
+    return subprocess.run([KIZUNA, *args], capture_output=True, text=True, timeout=30)
+
+
+class Cli(unittest.TestCase):
+    def test_check_accepts_the_shipped_configs(self):
+        for name in ("kizuna.yaml", "kizuna.example.yaml"):
+            r = kizuna("check", "--config", os.path.join(SOURCE_DIR, "config", name))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("ok", r.stdout)
+
+    def test_check_reports_file_line_col_and_exits_78(self):
+        path = os.path.join(INVALID, "unknown_top_level_key.yaml")
+        r = kizuna("check", "--config", path)
+        self.assertEqual(r.returncode, 78)
+        self.assertIn(f'{path}:7:1: unknown key "colour"', r.stderr)
+
+    def test_check_reports_every_error_in_a_file(self):
+        path = os.path.join(INVALID, "bad_values.yaml")
+        with open(os.path.join(INVALID, "bad_values.expected")) as f:
+            expected = [l for l in f.read().splitlines() if l]
+        r = kizuna("check", "--config", path)
+        self.assertEqual(r.returncode, 78)
+        got = [l.replace(INVALID + "/", "") for l in r.stderr.splitlines()]
+        self.assertEqual(got, expected)
+        self.assertGreater(len(got), 1)
+
+    def test_serve_refuses_an_invalid_config_with_78(self):
+        path = os.path.join(INVALID, "bad_protocol.yaml")
+        r = kizuna("serve", "--config", path)
+        self.assertEqual(r.returncode, 78)
+        self.assertIn(f"{path}:", r.stderr)
+        self.assertNotIn("terminate called", r.stderr)
+
+    def test_missing_config_file_is_a_clear_error(self):
+        r = kizuna("check", "--config", "/nonexistent/kizuna.yaml")
+        self.assertEqual(r.returncode, 78)
+        self.assertIn("/nonexistent/kizuna.yaml", r.stderr)
+
+    def test_every_command_has_help(self):
+        for cmd in (["--help"], ["serve", "--help"], ["check", "--help"]):
+            r = kizuna(*cmd)
+            self.assertEqual(r.returncode, 0, cmd)
+            self.assertIn("usage: kizuna", r.stdout)
+
+    def test_usage_errors_exit_64(self):
+        self.assertEqual(kizuna().returncode, 64)
+        self.assertEqual(kizuna("frobnicate").returncode, 64)
+        self.assertEqual(kizuna("check").returncode, 64)
+        self.assertEqual(kizuna("check", "--bogus").returncode, 64)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,225 @@
+// data_assembler: the DATA body in wire form (RFC 5321 §4.1.1.4, §4.5.2), with
+// the SMTP-smuggling defence (only CRLF.CRLF ends DATA) and bounded size.
+#include "relay/smtp/data_assembler.hpp"
+
+#include <algorithm>
+#include <boost/test/unit_test.hpp>
+#include <cstring>
+#include <ostream>
+#include <string>
+#include <string_view>
+
+#include "relay/smtp/line_framer.hpp"
+
+using namespace kizuna::smtp;
+using status = data_assembler::status;
+
+namespace kizuna::smtp {
+inline std::ostream& boost_test_print_type(std::ostream& os, data_assembler::status s) {
+  return os << (s == data_assembler::status::done ? "done" : "more");
+}
+}  // namespace kizuna::smtp
+
+namespace {
+
+framed_line crlf(std::string_view text) { return framed_line{.text = text}; }
+framed_line bare(std::string_view text) { return framed_line{.text = text, .bare_lf = true}; }
+constexpr framed_line overlong{.text = {}, .bare_lf = false, .too_long = true};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(end_of_data)
+
+BOOST_AUTO_TEST_CASE(dot_crlf_after_crlf_ends_data_and_is_not_stored) {
+  data_assembler d(1000);
+  BOOST_TEST(d.feed(crlf("Subject: hi")) == status::more);
+  BOOST_TEST(d.feed(crlf("")) == status::more);
+  BOOST_TEST(d.feed(crlf("body")) == status::more);
+  BOOST_TEST(d.feed(crlf(".")) == status::done);
+  BOOST_TEST(d.take() == "Subject: hi\r\n\r\nbody\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(dot_as_the_first_line_ends_an_empty_message) {
+  data_assembler d(1000);
+  BOOST_TEST(d.feed(crlf(".")) == status::done);
+  BOOST_TEST(d.take().empty());
+  BOOST_TEST(d.size() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(dot_with_bare_lf_does_not_end_data_and_becomes_an_empty_line) {
+  data_assembler d(1000);
+  BOOST_TEST(d.feed(crlf("a")) == status::more);
+  BOOST_TEST(d.feed(bare(".")) == status::more);
+  BOOST_TEST(d.feed(crlf("b")) == status::more);
+  BOOST_TEST(d.feed(crlf(".")) == status::done);
+  BOOST_TEST(d.take() == "a\r\n\r\nb\r\n");
+  BOOST_TEST(d.had_bare_lf());
+}
+
+BOOST_AUTO_TEST_CASE(dot_crlf_after_a_bare_lf_line_does_not_end_data) {
+  // "a\n.\r\n": the <LF>.<CR><LF> smuggling sequence.
+  data_assembler d(1000);
+  BOOST_TEST(d.feed(bare("a")) == status::more);
+  BOOST_TEST(d.feed(crlf(".")) == status::more);
+  BOOST_TEST(d.feed(crlf("MAIL FROM:<spoof@example.com>")) == status::more);
+  BOOST_TEST(d.feed(crlf(".")) == status::done);
+  const std::string wire = d.take();
+  BOOST_TEST(wire == "a\r\n\r\nMAIL FROM:<spoof@example.com>\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(the_stored_message_never_contains_an_end_of_data_line) {
+  data_assembler d(1000);
+  for (auto l : {crlf("x"), bare("."), crlf("."), bare("y"), crlf("."), crlf(".."), crlf(".z")})
+    BOOST_TEST(d.feed(l) == status::more);
+  BOOST_TEST(d.feed(crlf(".")) == status::done);
+  const std::string wire = "\r\n" + d.take();
+  BOOST_TEST(wire.find("\r\n.\r\n") == std::string::npos);
+  BOOST_TEST(wire.find("\n.\r\n") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(dot_stuffing)
+
+BOOST_AUTO_TEST_CASE(correctly_stuffed_double_dot_stays_stuffed) {
+  data_assembler d(1000);
+  d.feed(crlf(".."));
+  d.feed(crlf("..leading dot"));
+  BOOST_TEST(d.feed(crlf(".")) == status::done);
+  BOOST_TEST(d.take() == "..\r\n..leading dot\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(wrongly_stuffed_dot_line_loses_its_dot) {
+  data_assembler d(1000);
+  d.feed(crlf(".x"));
+  d.feed(crlf(". y"));
+  BOOST_TEST(d.feed(crlf(".")) == status::done);
+  BOOST_TEST(d.take() == "x\r\n y\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(dots_inside_a_line_are_untouched) {
+  data_assembler d(1000);
+  d.feed(crlf("a.b.."));
+  BOOST_TEST(d.feed(crlf(".")) == status::done);
+  BOOST_TEST(d.take() == "a.b..\r\n");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(bare_lf)
+
+BOOST_AUTO_TEST_CASE(bare_lf_lines_are_stored_with_crlf_and_flagged) {
+  data_assembler d(1000);
+  d.feed(bare("one"));
+  d.feed(bare("two"));
+  d.feed(crlf("three"));
+  BOOST_TEST(d.feed(crlf(".")) == status::done);
+  BOOST_TEST(d.had_bare_lf());
+  BOOST_TEST(d.take() == "one\r\ntwo\r\nthree\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(all_crlf_message_is_not_flagged_bare_lf) {
+  data_assembler d(1000);
+  d.feed(crlf("one"));
+  BOOST_TEST(d.feed(crlf(".")) == status::done);
+  BOOST_TEST(!d.had_bare_lf());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(limits)
+
+BOOST_AUTO_TEST_CASE(size_counts_stored_bytes_with_crlf) {
+  data_assembler d(1000);
+  d.feed(crlf("abc"));   // 5
+  d.feed(crlf(""));      // 2
+  d.feed(bare("de"));    // 4: stored with CRLF
+  BOOST_TEST(d.size() == 11u);
+  BOOST_TEST(d.feed(crlf(".")) == status::done);
+  BOOST_TEST(d.size() == 11u);  // the terminating "." is not part of the message
+  BOOST_TEST(d.take().size() == 11u);
+}
+
+BOOST_AUTO_TEST_CASE(message_of_exactly_max_bytes_is_not_too_large) {
+  data_assembler d(10);
+  d.feed(crlf("12345678"));  // 10 bytes with CRLF
+  BOOST_TEST(d.feed(crlf(".")) == status::done);
+  BOOST_TEST(!d.too_large());
+  BOOST_TEST(d.take() == "12345678\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(past_max_bytes_is_too_large_but_reading_continues_to_the_end) {
+  data_assembler d(10);
+  BOOST_TEST(d.feed(crlf("12345678")) == status::more);
+  BOOST_TEST(!d.too_large());
+  BOOST_TEST(d.feed(crlf("9")) == status::more);
+  BOOST_TEST(d.too_large());
+  // The rest is consumed (not stored) until the real end of data.
+  for (int i = 0; i < 100; ++i) BOOST_TEST(d.feed(crlf("more text")) == status::more);
+  BOOST_TEST(d.feed(crlf(".")) == status::done);
+  BOOST_TEST(d.too_large());
+  BOOST_TEST(d.size() > 10u);
+  BOOST_TEST(d.take().size() <= 10u);
+}
+
+BOOST_AUTO_TEST_CASE(too_long_line_is_flagged_and_data_still_ends_at_dot) {
+  data_assembler d(1000);
+  BOOST_TEST(d.feed(crlf("before")) == status::more);
+  BOOST_TEST(d.feed(overlong) == status::more);
+  BOOST_TEST(d.had_long_line());
+  BOOST_TEST(d.feed(crlf("after")) == status::more);
+  BOOST_TEST(d.feed(crlf(".")) == status::done);
+  BOOST_TEST(d.had_long_line());
+  BOOST_TEST(!d.too_large());
+  // Nothing after the overlong line is kept: the message is refused anyway.
+  BOOST_TEST(d.take().find("after") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(too_long_line_ended_by_bare_lf_then_dot_does_not_end_data) {
+  data_assembler d(1000);
+  d.feed(framed_line{.text = {}, .bare_lf = true, .too_long = true});
+  BOOST_TEST(d.feed(crlf(".")) == status::more);
+  BOOST_TEST(d.feed(crlf(".")) == status::done);
+}
+
+// End to end through the line framer as the session drives it during DATA: an
+// overlong line ended by a bare LF, then ".\r\n", must not end DATA, or the bytes
+// after it would run as commands (SMTP smuggling with an overlong line in front).
+BOOST_AUTO_TEST_CASE(framed_overlong_line_ended_by_bare_lf_then_dot_does_not_end_data) {
+  const std::string input =
+      std::string(100, 'x') + "\n.\r\nMAIL FROM:<spoof@example.com>\r\n.\r\n";
+  for (std::size_t chunk : {input.size(), std::size_t{16}}) {
+    line_framer f(50);
+    data_assembler d(100000);
+    std::string_view rest = input;
+    std::size_t consumed_lines = 0;
+    bool done = false;
+    while (!rest.empty() && !done) {
+      const auto n = std::min(chunk, rest.size());
+      auto space = f.prepare(n);
+      std::memcpy(space.data(), rest.data(), n);
+      f.commit(n);
+      rest.remove_prefix(n);
+      while (auto l = f.next()) {
+        ++consumed_lines;
+        if (d.feed(*l) == status::done) {
+          done = true;
+          break;
+        }
+      }
+    }
+    BOOST_TEST(done, "chunk " << chunk);
+    // Ended by the final ".\r\n" (line 4), not the one after the bare LF (line 2).
+    BOOST_TEST(consumed_lines == 4u, "chunk " << chunk);
+    BOOST_TEST(rest.empty(), "chunk " << chunk);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(expected_size_larger_than_max_does_not_change_the_limit) {
+  data_assembler d(10, 1'000'000'000);
+  d.feed(crlf("0123456789"));
+  BOOST_TEST(d.feed(crlf(".")) == status::done);
+  BOOST_TEST(d.too_large());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
