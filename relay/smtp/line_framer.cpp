@@ -5,7 +5,9 @@
 
 namespace kizuna::smtp {
 namespace {
-constexpr framed_line overlong{.text = {}, .bare_lf = false, .too_long = true};
+// Reported when the overlong line *ends*, with its real ending: DATA's
+// end-of-data rule needs to know whether a bare LF preceded the next ".".
+framed_line overlong(bool cr) { return {.text = {}, .bare_lf = !cr, .too_long = true}; }
 }  // namespace
 
 std::span<char> line_framer::prepare(std::size_t min) {
@@ -39,20 +41,23 @@ std::optional<framed_line> line_framer::next() {
     const auto* lf = static_cast<const char*>(std::memchr(from, '\n', end_ - start_ - scanned_));
     if (discarding_) {
       if (!lf) {
+        discarded_cr_ = buf_[end_ - 1] == '\r';
         consume_to(end_);
         return std::nullopt;
       }
+      const auto pos = static_cast<std::size_t>(lf - buf_.data());
+      const bool cr = pos > start_ ? buf_[pos - 1] == '\r' : discarded_cr_;
       discarding_ = false;
-      consume_to(static_cast<std::size_t>(lf - buf_.data()) + 1);
-      continue;
+      consume_to(pos + 1);
+      return overlong(cr);
     }
     if (!lf) {
       scanned_ = end_ - start_;
       // max_line + 1 bytes may still be a full line whose CR awaits its LF.
       if (scanned_ > max_line_ + 1) {
         discarding_ = true;
+        discarded_cr_ = buf_[end_ - 1] == '\r';
         consume_to(end_);
-        return overlong;
       }
       return std::nullopt;
     }
@@ -61,7 +66,7 @@ std::optional<framed_line> line_framer::next() {
     const std::size_t len = pos - start_ - (cr ? 1 : 0);
     const std::string_view text(buf_.data() + start_, len);
     consume_to(pos + 1);
-    if (len > max_line_) return overlong;
+    if (len > max_line_) return overlong(cr);
     return framed_line{.text = text, .bare_lf = !cr};
   }
   return std::nullopt;

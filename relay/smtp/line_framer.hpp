@@ -6,7 +6,8 @@
 // A line ends at LF. The returned text excludes the line ending; `bare_lf` says
 // whether the LF had no CR before it (end-of-data must be CRLF.CRLF, so a bare
 // LF can never end DATA: the SMTP-smuggling defence). A line longer than the
-// limit is reported once as `too_long` and its bytes up to the next LF are discarded.
+// limit is reported once as `too_long` when its LF arrives (with its real
+// bare_lf), and its bytes are discarded without being buffered.
 // The report comes as soon as the line is known to be too long, which may be
 // before its LF arrives; the rest of it is then dropped as it comes in.
 #pragma once
@@ -50,6 +51,7 @@ class line_framer {
   std::size_t scanned_ = 0;  // bytes after start_ already known to hold no LF
   std::size_t max_line_;
   bool discarding_ = false;  // inside an overlong line, dropping up to its LF
+  bool discarded_cr_ = false;  // the last byte dropped was CR (its LF may come in the next read)
 };
 
 }  // namespace kizuna::smtp
