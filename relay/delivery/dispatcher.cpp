@@ -94,6 +94,28 @@ asio::awaitable<void> dispatcher::send_all(const smtp::envelope& env, const std:
   while (pending > 0) co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
+namespace {
+// Until the policy stage: every recipient is accepted at RCPT.
+class plain_transaction final : public smtp::transaction {
+ public:
+  explicit plain_transaction(dispatcher& d) : d_(d) {}
+  asio::awaitable<smtp::reply> check_recipient(const smtp::envelope&, const std::string&) override {
+    co_return smtp::replies::recipient_ok();
+  }
+  asio::awaitable<smtp::delivery_outcome> deliver(const smtp::envelope& env,
+                                                  std::shared_ptr<const std::string> message) override {
+    co_return co_await d_.deliver(env, std::move(message));
+  }
+
+ private:
+  dispatcher& d_;
+};
+}  // namespace
+
+std::unique_ptr<smtp::transaction> dispatcher::begin(const smtp::envelope&) {
+  return std::make_unique<plain_transaction>(*this);
+}
+
 asio::awaitable<smtp::delivery_outcome> dispatcher::deliver(const smtp::envelope& env,
                                                             std::shared_ptr<const std::string> message) {
   const std::size_t n = env.recipients.size();

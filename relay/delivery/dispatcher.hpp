@@ -25,8 +25,9 @@ class dispatcher final : public smtp::transaction_handler {
   dispatcher(boost::asio::any_io_executor ex, std::shared_ptr<destination> dest,
              std::shared_ptr<store::redis_client> redis, std::string key_prefix, unsigned remember_s);
 
+  std::unique_ptr<smtp::transaction> begin(const smtp::envelope& env) override;
   boost::asio::awaitable<smtp::delivery_outcome> deliver(const smtp::envelope& env,
-                                                         std::shared_ptr<const std::string> message) override;
+                                                         std::shared_ptr<const std::string> message);
 
   destination& target() { return *dest_; }
   store::redis_client& redis() { return *redis_; }

@@ -178,7 +178,8 @@ class server_session::impl {
     env.trace_header = received_header(env);
     // Delivery has its own downstream deadlines; the client just waits.
     deadline_.expires_after(std::chrono::hours(24));
-    delivery_outcome outcome = co_await handler_->deliver(env, message);
+    auto txn = handler_->begin(env);
+    delivery_outcome outcome = co_await txn->deliver(env, message);
     if (env.lmtp) {
       for (const reply& r : outcome.per_recipient) out_ += r.wire();
     } else {
