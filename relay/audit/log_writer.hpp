@@ -1,0 +1,128 @@
+// The audit log writer: appends records (record.hpp) to a hash-chained JSON Lines
+// file from any number of threads, with group commit.
+//
+// One writer thread owns the file. Appenders queue records; the thread takes
+// everything queued, writes it in one write(2) and, with `fsync`, one fdatasync(2),
+// then completes every appender of that batch — so records that arrive while one
+// fsync runs share the next one, and a decision is on disk before the reply that
+// depends on it (SPEC §3 audit.fsync: always). A request's records are contiguous
+// in the chain and requests keep their order.
+//
+// Restarts: open() continues the chain where the files end (tail_recovery.hpp) and
+// refuses a file whose last line is not a valid record. Rotation (max_bytes, or
+// rotate() on SIGHUP): the live file is renamed "<path>.<UTC yyyymmddThhmmss>.<seq>"
+// and a new one started whose first record's prev is the last hash of the renamed
+// one; the chain never restarts. Do not let logrotate rename the file (it may
+// compress or delete files kizuna rotated); a flock(2) keeps a second process out.
+//
+// Limits: `max_pending` records queued; past it an asynchronous append fails at once
+// with boost::asio::error::no_buffer_space (the caller defers the recipient: fail
+// closed) and a blocking one waits. Errors: a failed write is rolled back
+// (ftruncate) and that batch fails with errc::io_failure; a failed fdatasync leaves
+// the file in an unknown state, so every later append fails with errc::io_failure
+// until a restart re-reads the file. After close(): errc::shutting_down.
+// Files are created 0640 in directories created 0750 (both subject to the umask).
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <expected>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "relay/audit/chain.hpp"
+#include "relay/audit/record.hpp"
+#include "relay/core/errc.hpp"
+
+namespace kizuna::audit {
+
+struct writer_options {
+  std::filesystem::path path;                  // the live file (audit.path)
+  std::string instance;                        // written when a record has none ("" = gethostname())
+  bool fsync = true;                           // audit.fsync: always (true) | never (false: tests, benchmarks)
+  std::uint64_t max_bytes = 256ull << 20;      // rotate once the live file reaches this size (0 = only on rotate())
+  std::size_t max_pending = 65536;             // records queued for the writer thread
+  bool repair_truncated_tail = false;          // cut off a partial last line (logged) instead of refusing to open
+};
+
+class log_writer {
+ public:
+  using completion = std::move_only_function<void(error_code)>;
+
+  // Opens (creating directories and file) and starts the writer thread. The error
+  // is one line naming the file (and line) for the operator.
+  static std::expected<std::unique_ptr<log_writer>, std::string> open(writer_options options);
+
+  ~log_writer();  // close()
+  log_writer(const log_writer&) = delete;
+  log_writer& operator=(const log_writer&) = delete;
+
+  // For coroutines: completes on `ex` once the records are written (and fsynced).
+  // Records with a default ts are stamped with the time of writing.
+  boost::asio::awaitable<error_code> append(boost::asio::any_io_executor ex, std::vector<record> records);
+  // One record. Also what `append(ex, {rec})` picks, which avoids GCC 12's "array used as
+  // initializer" bug with a std::initializer_list inside co_await.
+  boost::asio::awaitable<error_code> append(boost::asio::any_io_executor ex, record one);
+
+  // Callback form: `done` runs on the writer thread (keep it short; post elsewhere),
+  // or inline when the records are refused at once (closed, queue full, broken).
+  void async_append(std::vector<record> records, completion done);
+
+  // Blocking form, for threads that may block (never an I/O thread).
+  error_code append_blocking(std::vector<record> records);
+
+  // Rotates after the records queued before it; a no-op when the live file is empty.
+  void async_rotate(completion done);
+  error_code rotate();  // blocking
+
+  // Writes what is queued and stops the writer thread. Idempotent; call it from one
+  // thread, never from a completion.
+  void close();
+
+  // The last record written (seq 0 and 64 zeros before the first).
+  chain_position position() const;
+
+ private:
+  struct request {
+    std::vector<record> records;
+    completion done;
+    bool rotate = false;
+  };
+
+  explicit log_writer(writer_options options, chain_position start, int fd, std::uint64_t size);
+  void submit(request r, bool wait_for_space);
+  void run();
+  error_code commit(std::vector<request>& batch);
+  error_code rotate_now();
+  error_code ensure_open();
+  void fail(error_code ec);
+
+  const writer_options options_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;   // the writer thread: work queued or closing
+  std::condition_variable space_;  // blocking appenders: queue drained
+  std::deque<request> queue_;
+  std::size_t pending_records_ = 0;
+  bool closing_ = false;
+  error_code broken_;              // sticky: the file is in an unknown state
+  chain_position published_;       // copy of position_ for position()
+
+  // Writer thread only (and the constructor).
+  chain_position position_;
+  int fd_ = -1;
+  std::uint64_t size_ = 0;
+
+  std::thread thread_;
+};
+
+}  // namespace kizuna::audit
