@@ -107,7 +107,8 @@ void decode_downstream(decoder& d, const yaml_node& node, downstream_settings& o
 
   // SMTP-only keys next to maildir are a mistake to point out, not to ignore.
   static constexpr std::string_view smtp_only[] = {
-      "port", "tls", "auth", "max_connections", "connect_timeout_s", "command_timeout_s", "data_timeout_s"};
+      "port", "tls", "tls_ca_file", "auth", "max_connections", "connect_timeout_s",
+      "command_timeout_s", "data_timeout_s"};
   if (has_maildir && !has_host) {
     for (auto key : smtp_only)
       if (const auto* e = f.take_entry(key))
@@ -120,6 +121,7 @@ void decode_downstream(decoder& d, const yaml_node& node, downstream_settings& o
               {"starttls", downstream_tls::starttls},
               {"starttls-required", downstream_tls::starttls_required},
               {"implicit", downstream_tls::implicit}});
+    f.input_file("tls_ca_file", out.tls_ca_file);
     f.input_file("auth", out.auth_file);
     f.number("max_connections", out.max_connections, 1, 1024);
     f.number("connect_timeout_s", out.connect_timeout_s, 1, 600);

@@ -42,6 +42,8 @@ struct downstream_settings {
   std::string host;                          // host: downstream MTA name or IP
   uint16_t port = 25;                        // port (25): 1..65535
   downstream_tls tls = downstream_tls::none; // tls (none): none | starttls | starttls-required | implicit
+  std::filesystem::path tls_ca_file;         // tls_ca_file (system CAs): PEM file of the CAs that verify the
+                                             //   downstream certificate (starttls-required, implicit)
   std::filesystem::path auth_file;           // auth: file with "user:password" for AUTH PLAIN (absent: no AUTH)
   unsigned max_connections = 16;             // max_connections (16): 1..1024 per thread
   std::filesystem::path maildir;             // maildir: directory; each copy is one file, written atomically

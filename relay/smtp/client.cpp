@@ -10,6 +10,7 @@
 
 #include "relay/core/log.hpp"
 #include "relay/smtp/reply_parser.hpp"
+#include "relay/smtp/sasl.hpp"
 
 namespace kizuna::smtp {
 namespace asio = boost::asio;
@@ -19,15 +20,15 @@ constexpr auto tuple_awaitable = asio::as_tuple(use_awaitable);
 
 namespace {
 
-bool iequals_prefix(std::string_view line, std::string_view keyword) {
-  if (line.size() < keyword.size()) return false;
-  for (std::size_t i = 0; i < keyword.size(); ++i)
-    if (std::toupper(static_cast<unsigned char>(line[i])) != keyword[i]) return false;
-  return line.size() == keyword.size() || line[keyword.size()] == ' ';
-}
-
 reply connection_lost(const error_code& ec) {
   return {451, "4.4.2", "downstream connection failed: " + ec.message()};
+}
+
+// RFC 3463 X.7.5: cryptographic failure (no TLS where TLS is required, or a failed handshake).
+reply tls_failure(std::string_view why) { return {451, "4.7.5", fmt::format("downstream TLS: {}", why)}; }
+
+error_code refusal_error(const reply& r) {
+  return make_error_code(r.transient() ? errc::downstream_tempfail : errc::downstream_permfail);
 }
 
 }  // namespace
@@ -38,6 +39,7 @@ client_connection::~client_connection() { close(); }
 
 void client_connection::close() {
   open_ = false;
+  tls_up_ = false;
   deadline_.stop();
   error_code ignored;
   socket_.close(ignored);
@@ -71,16 +73,113 @@ asio::awaitable<error_code> client_connection::open(const client_settings& s, re
   socket_.set_option(tcp::no_delay(true));
   open_ = true;
 
-  auto ec = co_await read_reply(refusal, nullptr, s.connect_timeout);
+  error_code ec;
+  if (s.tls == tls_policy::implicit) {
+    ec = co_await handshake(refusal);
+    if (ec) co_return ec;
+  }
+  ec = co_await read_reply(refusal, nullptr, s.connect_timeout);
   if (ec) co_return ec;
   if (refusal.code != 220) {
     close();
-    co_return make_error_code(refusal.transient() ? errc::downstream_tempfail : errc::downstream_permfail);
+    co_return refusal_error(refusal);
   }
   ec = co_await hello(refusal);
   if (ec) co_return ec;
+  if ((s.tls == tls_policy::opportunistic || s.tls == tls_policy::required) && !tls_up_) {
+    if (caps_.starttls) {
+      ec = co_await starttls(refusal);
+      if (ec) co_return ec;
+    } else if (s.tls == tls_policy::required) {
+      refusal = tls_failure("STARTTLS is required but not offered");
+      co_return co_await refuse(refusal);
+    }
+  }
+  if (s.credentials) {
+    ec = co_await authenticate(refusal);
+    if (ec) co_return ec;
+  }
   idle_since_ = std::chrono::steady_clock::now();
   co_return error_code{};
+}
+
+// The pool logs the refusal with the copy it fails.
+asio::awaitable<error_code> client_connection::refuse(const reply& refusal) {
+  co_await quit();
+  co_return refusal_error(refusal);
+}
+
+asio::awaitable<error_code> client_connection::handshake(reply& refusal) {
+  tls_.emplace(socket_, *settings_.ssl_context);
+  const bool verify = settings_.tls != tls_policy::opportunistic;
+  if (!tls_client_prepare(tls_->native_handle(), settings_.host, verify)) {
+    refusal = tls_failure("cannot set the server name to verify");
+    close();
+    co_return refusal_error(refusal);
+  }
+  deadline_.expires_after(settings_.connect_timeout);
+  auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::client, tuple_awaitable);
+  if (ec) {
+    std::string why = deadline_.expired() ? "handshake timed out" : "handshake failed: " + ec.message();
+    if (auto v = tls_verify_error(tls_->native_handle()); !v.empty()) why = "certificate not trusted: " + v;
+    refusal = tls_failure(why);
+    close();
+    co_return refusal_error(refusal);
+  }
+  tls_up_ = true;
+  log::debug("downstream {}:{}: TLS established: {}", settings_.host, settings_.port,
+             tls_description(tls_->native_handle()));
+  co_return error_code{};
+}
+
+asio::awaitable<error_code> client_connection::starttls(reply& refusal) {
+  static constexpr std::string_view cmd = "STARTTLS\r\n";
+  asio::const_buffer b(cmd.data(), cmd.size());
+  if (auto ec = co_await write({&b, 1}, settings_.connect_timeout)) co_return ec;
+  reply r;
+  if (auto ec = co_await read_reply(r, nullptr, settings_.connect_timeout)) co_return ec;
+  if (r.code != 220) {
+    if (settings_.tls == tls_policy::required) {
+      refusal = tls_failure(fmt::format("STARTTLS refused: {} {}", r.code, r.text));
+      co_return co_await refuse(refusal);
+    }
+    log::info("downstream {}:{}: STARTTLS refused ({} {}), continuing without TLS", settings_.host,
+              settings_.port, r.code, r.text);
+    co_return error_code{};
+  }
+  // Whatever came with the 220 was sent in the clear: it must not be read as if it came over TLS.
+  if (rpos_ < rbuf_.size())
+    log::warning("downstream {}:{}: discarded {} bytes sent after the 220 to STARTTLS", settings_.host,
+                 settings_.port, rbuf_.size() - rpos_);
+  rbuf_.clear();
+  rpos_ = 0;
+  if (auto ec = co_await handshake(refusal)) co_return ec;
+  // RFC 3207 §4.2: forget what EHLO said before TLS and ask again.
+  co_return co_await hello(refusal);
+}
+
+asio::awaitable<error_code> client_connection::authenticate(reply& refusal) {
+  // Replies are built outside co_await expressions: GCC 12 mishandles temporaries there.
+  if (!tls_up_) {
+    refusal = {451, "4.7.0", "downstream AUTH not attempted: credentials go only over TLS"};
+    co_return co_await refuse(refusal);
+  }
+  if (!caps_.auth_plain) {
+    refusal = {451, "4.7.0", "downstream does not offer AUTH PLAIN"};
+    co_return co_await refuse(refusal);
+  }
+  const auto& creds = *settings_.credentials;
+  std::string cmd = "AUTH PLAIN " + plain_response(creds.user, creds.password) + "\r\n";
+  asio::const_buffer b(cmd.data(), cmd.size());
+  auto ec = co_await write({&b, 1}, settings_.connect_timeout);
+  wipe(cmd);
+  if (ec) co_return ec;
+  reply r;
+  ec = co_await read_reply(r, nullptr, settings_.connect_timeout);
+  if (ec) co_return ec;
+  if (r.code == 235) co_return error_code{};
+  refusal = r.code == 334 ? reply{451, "4.7.0", "downstream asked for more than AUTH PLAIN sends"} : std::move(r);
+  co_return co_await refuse(refusal);
 }
 
 asio::awaitable<error_code> client_connection::hello(reply& refusal) {
@@ -93,18 +192,7 @@ asio::awaitable<error_code> client_connection::hello(reply& refusal) {
   ec = co_await read_reply(r, &lines, settings_.connect_timeout);
   if (ec) co_return ec;
   if (r.code == 250) {
-    caps_ = {};
-    caps_.esmtp = true;
-    for (std::size_t i = 1; i < lines.size(); ++i) {
-      std::string_view l = lines[i];
-      if (iequals_prefix(l, "PIPELINING")) caps_.pipelining = true;
-      else if (iequals_prefix(l, "8BITMIME")) caps_.eight_bit_mime = true;
-      else if (iequals_prefix(l, "SMTPUTF8")) caps_.smtputf8 = true;
-      else if (iequals_prefix(l, "SIZE")) {
-        caps_.size = true;
-        if (l.size() > 5) caps_.max_size = std::strtoull(std::string(l.substr(5)).c_str(), nullptr, 10);
-      }
-    }
+    caps_ = parse_ehlo(lines);
     co_return error_code{};
   }
   // EHLO refused: plain SMTP (RFC 5321 §3.2).
@@ -117,7 +205,7 @@ asio::awaitable<error_code> client_connection::hello(reply& refusal) {
   if (r.code != 250) {
     refusal = r;
     close();
-    co_return make_error_code(r.transient() ? errc::downstream_tempfail : errc::downstream_permfail);
+    co_return refusal_error(r);
   }
   caps_ = {};
   co_return error_code{};
@@ -126,7 +214,11 @@ asio::awaitable<error_code> client_connection::hello(reply& refusal) {
 asio::awaitable<error_code> client_connection::write(std::span<const asio::const_buffer> bufs,
                                                      std::chrono::seconds timeout) {
   deadline_.expires_after(timeout);
-  auto [ec, n] = co_await asio::async_write(socket_, bufs, tuple_awaitable);
+  error_code ec;
+  if (tls_up_)
+    std::tie(ec, std::ignore) = co_await asio::async_write(*tls_, bufs, tuple_awaitable);
+  else
+    std::tie(ec, std::ignore) = co_await asio::async_write(socket_, bufs, tuple_awaitable);
   if (ec) {
     broken_ = true;
     co_return deadline_.expired() ? make_error_code(errc::timeout) : ec;
@@ -157,7 +249,12 @@ asio::awaitable<error_code> client_connection::read_reply(reply& out, std::vecto
     }
     const std::size_t old = rbuf_.size();
     rbuf_.resize(old + 4096);
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(rbuf_.data() + old, 4096), tuple_awaitable);
+    error_code ec;
+    std::size_t n = 0;
+    if (tls_up_)
+      std::tie(ec, n) = co_await tls_->async_read_some(asio::buffer(rbuf_.data() + old, 4096), tuple_awaitable);
+    else
+      std::tie(ec, n) = co_await socket_.async_read_some(asio::buffer(rbuf_.data() + old, 4096), tuple_awaitable);
     rbuf_.resize(old + n);
     if (ec) {
       broken_ = true;

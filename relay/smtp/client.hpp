@@ -2,31 +2,51 @@
 // (RSET between them, pipelined with the next MAIL). RFC 5321 client rules,
 // RFC 2920 PIPELINING (RSET+MAIL+RCPT+DATA in one write, message body and the
 // final "." in one more: no Nagle/delayed-ACK stalls), RFC 1870 SIZE,
-// RFC 6152 8BITMIME, RFC 6531 SMTPUTF8.
+// RFC 6152 8BITMIME, RFC 6531 SMTPUTF8, RFC 3207 STARTTLS, RFC 4954 AUTH PLAIN.
 //
-// Deadlines: connect_timeout for connect + greeting + EHLO, command_timeout per
-// reply, data_timeout for the reply after ".". Any timeout or I/O error makes
-// the connection unusable; the transaction in flight reports a transient
-// failure (its copy was not acknowledged, so the client will retry).
+// Deadlines: connect_timeout for connect + TLS + greeting + EHLO + AUTH,
+// command_timeout per reply, data_timeout for the reply after ".". Any timeout
+// or I/O error makes the connection unusable; the transaction in flight reports
+// a transient failure (its copy was not acknowledged, so the client will retry).
+//
+// TLS (tls_policy): opportunistic STARTTLS uses TLS when offered, unverified
+// (Postfix "may"); required STARTTLS and implicit TLS verify the certificate
+// chain and the host name, and refuse the connection otherwise with
+// 451 4.7.5. After STARTTLS, anything the server sent behind its 220 is dropped
+// and EHLO is repeated (its capabilities may differ). Credentials are sent only
+// over TLS (else 451 4.7.0, nothing sent); a 535 ends the connection and is the
+// reply of the copy that opened it. Credentials are never logged.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "relay/core/errc.hpp"
 #include "relay/smtp/command.hpp"
+#include "relay/smtp/client_credentials.hpp"
 #include "relay/smtp/deadline.hpp"
+#include "relay/smtp/ehlo_capabilities.hpp"
 #include "relay/smtp/reply.hpp"
+#include "relay/smtp/tls_context.hpp"
 
 namespace kizuna::smtp {
+
+enum class tls_policy {
+  none,           // never
+  opportunistic,  // STARTTLS when offered; certificate not verified
+  required,       // STARTTLS must be offered and succeed; certificate verified
+  implicit,       // TLS from connect (port 465); certificate verified
+};
 
 struct client_settings {
   std::string host;
@@ -35,15 +55,9 @@ struct client_settings {
   std::chrono::seconds connect_timeout{30};
   std::chrono::seconds command_timeout{60};
   std::chrono::seconds data_timeout{300};
-};
-
-struct server_capabilities {
-  bool esmtp = false;
-  bool pipelining = false;
-  bool size = false;
-  uint64_t max_size = 0;  // 0: no limit announced
-  bool eight_bit_mime = false;
-  bool smtputf8 = false;
+  tls_policy tls = tls_policy::none;
+  tls_context ssl_context;  // verifying for required/implicit (make_client_tls); null with none
+  std::optional<client_credentials> credentials;  // AUTH PLAIN after TLS
 };
 
 // One downstream transaction. The message is sent as the concatenation of
@@ -75,6 +89,7 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   void close();
 
   bool usable() const { return open_ && !broken_; }
+  bool tls_active() const { return tls_up_; }
   bool used() const { return used_; }  // a transaction already ran on it
   const server_capabilities& capabilities() const { return caps_; }
   std::chrono::steady_clock::time_point idle_since() const { return idle_since_; }
@@ -85,9 +100,16 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   boost::asio::awaitable<error_code> read_reply(reply& out, std::vector<std::string>* lines,
                                                 std::chrono::seconds timeout);
   boost::asio::awaitable<error_code> hello(reply& refusal);
+  boost::asio::awaitable<error_code> handshake(reply& refusal);
+  boost::asio::awaitable<error_code> starttls(reply& refusal);
+  boost::asio::awaitable<error_code> authenticate(reply& refusal);
+  // Ends the connection politely; returns the error for `refusal` (a 4xx or 5xx).
+  boost::asio::awaitable<error_code> refuse(const reply& refusal);
   std::string mail_command(std::string_view from, const mail_parameters& p, uint64_t size) const;
 
   boost::asio::ip::tcp::socket socket_;
+  std::optional<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
+  bool tls_up_ = false;  // handshake done: I/O goes through tls_
   deadline deadline_;
   client_settings settings_;
   server_capabilities caps_;

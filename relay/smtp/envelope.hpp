@@ -15,6 +15,8 @@ struct envelope {
   std::string client_address;  // "[192.0.2.1]:40000" or "unix"
   std::string helo;            // what the client said in HELO/EHLO/LHLO
   bool helo_esmtp = false;     // EHLO/LHLO rather than HELO (for the Received "with" clause)
+  bool tls = false;            // received over TLS (STARTTLS): "with ESMTPS" (RFC 3848)
+  std::string auth_user;       // the AUTH identity, "" when not authenticated: "with ESMTPA"
   std::string mail_from;       // "" for the null reverse-path
   mail_parameters params;      // SIZE, BODY, SMTPUTF8: carried to downstream
   std::vector<std::string> recipients;

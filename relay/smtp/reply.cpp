@@ -64,6 +64,15 @@ reply too_many_recipients() { return make(452, "4.5.3", "Too many recipients"); 
 reply message_too_large() { return make(552, "5.3.4", "Message size exceeds fixed limit"); }
 reply not_allowed_client() { return make(554, "5.7.1", "Client host rejected: relay access denied"); }
 reply auth_required() { return make(530, "5.7.0", "Authentication required"); }
+reply ready_to_start_tls() { return make(220, "2.0.0", "Ready to start TLS"); }
+reply starttls_first() { return make(530, "5.7.0", "Must issue a STARTTLS command first"); }
+reply auth_succeeded() { return make(235, "2.7.0", "Authentication successful"); }
+reply auth_failed() { return make(535, "5.7.8", "Authentication credentials invalid"); }
+reply auth_cancelled() { return make(501, "5.0.0", "Authentication cancelled"); }
+reply auth_bad_response(std::string_view why) {
+  return make(501, "5.5.2", or_default(why, "Cannot decode the authentication response"));
+}
+reply auth_unknown_mechanism() { return make(504, "5.5.4", "Unrecognized authentication type"); }
 reply too_many_errors() { return make(421, "4.7.0", "Too many errors"); }
 reply timeout() { return make(421, "4.4.2", "Timeout exceeded"); }
 reply shutting_down() { return make(421, "4.3.2", "Service shutting down"); }

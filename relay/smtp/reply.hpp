@@ -44,6 +44,14 @@ reply too_many_recipients();             // 452 4.5.3 Too many recipients
 reply message_too_large();               // 552 5.3.4 Message size exceeds fixed limit
 reply not_allowed_client();              // 554 5.7.1 Client host rejected: relay access denied
 reply auth_required();                   // 530 5.7.0 Authentication required
+// STARTTLS (RFC 3207) and AUTH (RFC 4954).
+reply ready_to_start_tls();              // 220 2.0.0 Ready to start TLS
+reply starttls_first();                  // 530 5.7.0 Must issue a STARTTLS command first
+reply auth_succeeded();                  // 235 2.7.0 Authentication successful
+reply auth_failed();                     // 535 5.7.8 Authentication credentials invalid
+reply auth_cancelled();                  // 501 5.0.0 Authentication cancelled
+reply auth_bad_response(std::string_view why);  // 501 5.5.2
+reply auth_unknown_mechanism();          // 504 5.5.4 Unrecognized authentication type
 reply too_many_errors();                 // 421 4.7.0 Too many errors
 reply timeout();                         // 421 4.4.2 Timeout exceeded
 reply shutting_down();                   // 421 4.3.2 Service shutting down

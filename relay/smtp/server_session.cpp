@@ -1,11 +1,15 @@
 #include "relay/smtp/server_session.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <atomic>
 #include <ctime>
+#include <optional>
 
 #include "relay/core/errc.hpp"
 #include "relay/core/log.hpp"
@@ -13,6 +17,8 @@
 #include "relay/smtp/data_assembler.hpp"
 #include "relay/smtp/deadline.hpp"
 #include "relay/smtp/line_framer.hpp"
+#include "relay/smtp/sasl.hpp"
+#include "relay/smtp/trace_header.hpp"
 
 namespace kizuna::smtp {
 namespace asio = boost::asio;
@@ -38,14 +44,22 @@ std::string rfc5322_now() {
   return buf;
 }
 
-// HELO text goes into a header: keep it to visible ASCII without comment delimiters.
-std::string header_safe(std::string_view s) {
+// A client-chosen name (the AUTH user) in a log line: printable ASCII only, bounded.
+std::string log_safe(std::string_view s) {
   std::string out;
-  for (char c : s.substr(0, 255)) {
+  for (char c : s.substr(0, 64)) {
     auto u = static_cast<unsigned char>(c);
-    out.push_back(u > 0x20 && u < 0x7f && c != '(' && c != ')' && c != '\\' ? c : '?');
+    out.push_back(u > 0x20 && u < 0x7f ? c : '?');
   }
-  return out.empty() ? "unknown" : out;
+  return out;
+}
+
+// crypt(3) is slow on purpose (yescrypt, SHA-crypt rounds: milliseconds to tens of
+// ms), so AUTH verification runs here rather than stalling an I/O thread. Process-wide
+// and small: the error limit bounds how many guesses one session can make.
+asio::thread_pool& hashing_pool() {
+  static asio::thread_pool pool(2);
+  return pool;
 }
 
 }  // namespace
@@ -84,6 +98,11 @@ class server_session::impl {
  private:
   asio::awaitable<void> serve() {
     co_await converse();
+    if (tls_up_ && socket_.is_open()) {
+      // close_notify; the peer's answer is awaited briefly (most clients just close).
+      deadline_.expires_after(std::chrono::seconds(2));
+      co_await tls_->async_shutdown(tuple_awaitable);
+    }
     deadline_.stop();
     error_code ignored;
     socket_.shutdown(socket_type::shutdown_both, ignored);
@@ -101,10 +120,18 @@ class server_session::impl {
           co_return;
         }
         auto r = protocol_.on_line(*line);
+        if (r.next == server_protocol::action::authenticate) r = co_await authenticate();
+        if (r.next == server_protocol::action::check_recipient) r = co_await check_recipient();
+        // RFC 4954 §4: a SASL response line may be far longer than a command.
+        framer_.set_max_line(protocol_.in_sasl_exchange() ? max_sasl_line : max_command_line - 2);
         out_ += r.wire;
         if (r.next == server_protocol::action::close) {
           co_await flush();
           co_return;
+        }
+        if (r.next == server_protocol::action::start_tls) {
+          if (!co_await start_tls()) co_return;
+          break;  // the framer was emptied: read what the client says over TLS
         }
         if (r.next == server_protocol::action::start_data) {
           if (!co_await flush() || !co_await receive_message()) co_return;
@@ -139,7 +166,6 @@ class server_session::impl {
   // false: the connection is gone; nothing was acknowledged.
   asio::awaitable<bool> receive_message() {
     envelope& env = protocol_.current();
-    env.id = make_transaction_id();
     env.client_address = settings_.client_address;
     data_assembler data(protocol_.settings().max_message_bytes, env.params.size.value_or(0));
     framer_.set_max_line(settings_.max_line_bytes);
@@ -178,8 +204,8 @@ class server_session::impl {
     env.trace_header = received_header(env);
     // Delivery has its own downstream deadlines; the client just waits.
     deadline_.expires_after(std::chrono::hours(24));
-    auto txn = handler_->begin(env);
-    delivery_outcome outcome = co_await txn->deliver(env, message);
+    delivery_outcome outcome = co_await txn_->deliver(env, message);
+    txn_.reset();
     if (env.lmtp) {
       for (const reply& r : outcome.per_recipient) out_ += r.wire();
     } else {
@@ -192,21 +218,81 @@ class server_session::impl {
     co_return true;
   }
 
+  // After "220 Ready to start TLS": drop what was pipelined behind STARTTLS, then
+  // the handshake. false: no TLS, so the connection is closed without a word.
+  // The delivery stage's verdict on one RCPT (policy, opt-out: SPEC §8 "decided
+  // at RCPT"). A new MAIL starts a new delivery transaction and transaction id.
+  asio::awaitable<server_protocol::response> check_recipient() {
+    envelope& env = protocol_.current();
+    if (!txn_ || txn_serial_ != protocol_.transaction_serial()) {
+      env.id = make_transaction_id();
+      env.client_address = settings_.client_address;
+      txn_ = handler_->begin(env);
+      txn_serial_ = protocol_.transaction_serial();
+    }
+    // The lookup has its own Redis deadline; the client just waits for the reply.
+    deadline_.expires_after(std::chrono::hours(1));
+    const reply verdict = co_await txn_->check_recipient(env, protocol_.pending_recipient());
+    co_return protocol_.recipient_checked(verdict);
+  }
+
+  asio::awaitable<bool> start_tls() {
+    if (!co_await flush()) co_return false;
+    // CVE-2011-0411: anything sent before the handshake must not be read as if
+    // it came over TLS.
+    if (framer_.buffered() > 0)
+      log::warning("{}: discarded {} bytes sent after STARTTLS before the TLS handshake", settings_.client_address,
+                   framer_.buffered());
+    framer_ = line_framer(max_command_line - 2);
+    tls_.emplace(socket_, *settings_.tls);
+    deadline_.expires_after(settings_.command_timeout);
+    auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::server, tuple_awaitable);
+    if (ec) {
+      log::info("{}: TLS handshake failed: {}", settings_.client_address,
+                deadline_.expired() ? std::string("timeout") : ec.message());
+      co_return false;
+    }
+    tls_up_ = true;
+    protocol_.tls_started();
+    log::info("{}: TLS established: {}", settings_.client_address, tls_description(tls_->native_handle()));
+    co_return true;
+  }
+
+  // Checks the credentials the protocol collected, off the I/O thread.
+  asio::awaitable<server_protocol::response> authenticate() {
+    const sasl_credentials& c = protocol_.credentials();
+    const std::string user = c.user;
+    bool ok = false;
+    if (settings_.users) {
+      deadline_.expires_after(settings_.command_timeout);
+      // A named local, not a temporary inside co_await: GCC 12 destroys such
+      // temporaries twice in a coroutine (the closure owns strings).
+      auto check = [users = settings_.users, user, password = c.password]() mutable -> asio::awaitable<bool> {
+        const bool verified = users->verify(user, password);
+        wipe(password);
+        co_return verified;
+      };
+      ok = co_await asio::co_spawn(hashing_pool(), std::move(check), asio::use_awaitable);
+    }
+    auto r = protocol_.auth_finished(ok);
+    if (ok) log::info("{}: authenticated as {}", settings_.client_address, log_safe(user));
+    else log::warning("{}: authentication failed for user {}", settings_.client_address, log_safe(user));
+    co_return r;
+  }
+
   std::string received_header(const envelope& env) const {
-    const char* with = env.lmtp ? (env.params.smtputf8 ? "UTF8LMTP" : "LMTP")
-                                : (env.params.smtputf8 ? "UTF8SMTP" : (env.helo_esmtp ? "ESMTP" : "SMTP"));
-    std::string h = fmt::format("Received: from {} ({})\r\n\tby {} (Kizuna) with {} id {}", header_safe(env.helo),
-                                settings_.client_address, protocol_.settings().hostname, with, env.id);
-    if (env.recipients.size() == 1 && env.recipients[0].size() < 200 && !env.params.smtputf8)
-      h += fmt::format("\r\n\tfor <{}>", env.recipients[0]);
-    h += "; " + rfc5322_now() + "\r\n";
-    return h;
+    return smtp::received_header(env, protocol_.settings().hostname, rfc5322_now());
   }
 
   asio::awaitable<bool> fill(std::chrono::seconds timeout) {
     auto space = framer_.prepare(16 * 1024);
     deadline_.expires_after(timeout);
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()), tuple_awaitable);
+    error_code ec;
+    std::size_t n = 0;
+    if (tls_up_)
+      std::tie(ec, n) = co_await tls_->async_read_some(asio::buffer(space.data(), space.size()), tuple_awaitable);
+    else
+      std::tie(ec, n) = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()), tuple_awaitable);
     if (ec) co_return false;
     framer_.commit(n);
     co_return true;
@@ -215,15 +301,23 @@ class server_session::impl {
   asio::awaitable<bool> flush() {
     if (out_.empty()) co_return true;
     deadline_.expires_after(settings_.command_timeout);
-    auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(out_), tuple_awaitable);
+    error_code ec;
+    if (tls_up_)
+      std::tie(ec, std::ignore) = co_await asio::async_write(*tls_, asio::buffer(out_), tuple_awaitable);
+    else
+      std::tie(ec, std::ignore) = co_await asio::async_write(socket_, asio::buffer(out_), tuple_awaitable);
     out_.clear();
     co_return !ec;
   }
 
   socket_type socket_;
+  std::optional<asio::ssl::stream<socket_type&>> tls_;  // engaged at STARTTLS
+  bool tls_up_ = false;                                // handshake done: I/O goes through tls_
   deadline deadline_;
   session_settings settings_;
   std::shared_ptr<transaction_handler> handler_;
+  std::unique_ptr<transaction> txn_;  // from the first RCPT to the reply after DATA
+  uint64_t txn_serial_ = 0;
   server_protocol protocol_;
   line_framer framer_;
   std::string out_;

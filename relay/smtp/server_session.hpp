@@ -6,6 +6,14 @@
 // between DATA chunks; on expiry the client gets "421 4.4.2" and is closed.
 // Shutdown: request_stop() makes an idle session answer "421 4.3.2" at once;
 // a session inside DATA or delivery finishes that transaction first.
+//
+// TLS (RFC 3207): the socket stays the plain stream socket; after "220 Ready to
+// start TLS" the session wraps it in an ssl::stream (handshake deadline:
+// command_timeout), and every later read and write goes through that stream.
+// Input the client pipelined behind STARTTLS is discarded unread
+// (CVE-2011-0411), and the protocol starts over at "not greeted".
+// AUTH: the password is checked with crypt(3) on a small shared thread pool,
+// never on the I/O thread; passwords are never logged.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -16,7 +24,9 @@
 #include <memory>
 #include <string>
 
+#include "relay/smtp/auth_users.hpp"
 #include "relay/smtp/server_protocol.hpp"
+#include "relay/smtp/tls_context.hpp"
 #include "relay/smtp/transaction.hpp"
 
 namespace kizuna::smtp {
@@ -27,6 +37,8 @@ struct session_settings {
   std::chrono::seconds command_timeout{300};
   std::chrono::seconds data_timeout{600};
   std::size_t max_line_bytes = 65536;
+  tls_context tls;                          // set when protocol.starttls
+  std::shared_ptr<const auth_users> users;  // set when protocol.auth
 };
 
 class server_session {

@@ -226,5 +226,11 @@ class Line:
         self.send(line + "\r\n")
         return self.reply()
 
+    def starttls(self, context, server_hostname="localhost"):
+        """After a 220 to STARTTLS: the handshake; later lines go over TLS. Bytes
+        already received in the clear would be a server bug, so there must be none."""
+        assert self.buf == b"", f"received in the clear after STARTTLS: {self.buf!r}"
+        self.s = context.wrap_socket(self.s, server_hostname=server_hostname)
+
     def close(self):
         self.s.close()

@@ -1,16 +1,60 @@
 """A scriptable downstream SMTP server for tests that need per-recipient
 outcomes smtp-sink cannot give (e.g. tempfail exactly one recipient).
 It speaks real SMTP over TCP on loopback: EHLO with PIPELINING and 8BITMIME,
-MAIL, RCPT, DATA with dot-unstuffing, RSET, QUIT.
+MAIL, RCPT, DATA with dot-unstuffing, RSET, QUIT; optionally STARTTLS or
+implicit TLS (Python's ssl with a given cert/key) and AUTH PLAIN, offered only
+over TLS, whose credentials are recorded.
 """
+import base64
 import re
 import socketserver
+import ssl
 import threading
 
 
+class _Writer:
+    """Unbuffered like StreamRequestHandler's own wfile: every write is sent at once."""
+
+    closed = False
+
+    def __init__(self, sock):
+        self.sock = sock
+
+    def write(self, data):
+        self.sock.sendall(data)
+
+    def flush(self):
+        pass
+
+    def close(self):
+        pass
+
+
 class _Handler(socketserver.StreamRequestHandler):
+    def _wrap(self, srv):
+        """Switches the connection to TLS (server side); False if the handshake failed."""
+        try:
+            self.connection = srv.tls_context.wrap_socket(self.connection, server_side=True)
+        except (ssl.SSLError, OSError):
+            return False
+        self.rfile = self.connection.makefile("rb")
+        self.wfile = _Writer(self.connection)
+        with srv.lock:
+            srv.tls_sessions += 1
+        return True
+
+    def finish(self):
+        super().finish()
+        if isinstance(self.connection, ssl.SSLSocket):  # socketserver closes only the plain socket it accepted
+            self.connection.close()
+
     def handle(self):
         srv = self.server.peer
+        tls = False
+        if srv.implicit_tls:
+            if not self._wrap(srv):
+                return
+            tls = True
         w = self.wfile
         w.write(b"220 peer ESMTP\r\n")
         rcpts, mail_from = [], None
@@ -20,8 +64,36 @@ class _Handler(socketserver.StreamRequestHandler):
                 return
             cmd = line.rstrip(b"\r\n").decode(errors="replace")
             verb = cmd[:4].upper()
+            with srv.lock:
+                srv.commands.append("AUTH ..." if verb == "AUTH" else cmd)
             if verb in ("EHLO", "HELO"):
-                w.write(b"250-peer\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
+                caps = [b"peer", b"PIPELINING"]
+                if srv.tls_context and not tls and not srv.implicit_tls:
+                    caps.append(b"STARTTLS")
+                if srv.auth and tls:
+                    caps.append(b"AUTH PLAIN")
+                caps.append(b"8BITMIME")
+                w.write(b"".join(b"250-" + c + b"\r\n" for c in caps[:-1]) + b"250 " + caps[-1] + b"\r\n")
+            elif cmd.upper() == "STARTTLS" and srv.tls_context and not tls:
+                w.write(b"220 2.0.0 go ahead\r\n")
+                w.flush()
+                if not self._wrap(srv):
+                    return
+                tls = True
+                w = self.wfile
+                rcpts, mail_from = [], None
+                continue
+            elif verb == "AUTH" and srv.auth and tls:
+                parts = cmd.split(" ")
+                ok = False
+                if len(parts) == 3 and parts[1].upper() == "PLAIN":
+                    fields = base64.b64decode(parts[2]).split(b"\0")
+                    if len(fields) == 3:
+                        creds = (fields[1].decode(), fields[2].decode())
+                        with srv.lock:
+                            srv.auth_seen.append(creds)
+                        ok = creds == srv.auth
+                w.write(b"235 2.7.0 ok\r\n" if ok else b"535 5.7.8 bad credentials\r\n")
             elif verb == "MAIL":
                 mail_from, rcpts = cmd, []
                 w.write(b"250 2.1.0 ok\r\n")
@@ -49,6 +121,7 @@ class _Handler(socketserver.StreamRequestHandler):
                 with srv.lock:
                     for r in rcpts:
                         srv.delivered.append((r, b"".join(body)))
+                        srv.delivered_tls.append(tls)
                 w.write(b"250 2.0.0 queued\r\n")
             elif verb == "RSET":
                 rcpts, mail_from = [], None
@@ -68,10 +141,24 @@ class _Server(socketserver.ThreadingTCPServer):
 
 
 class ScriptedPeer:
-    def __init__(self):
+    """tls=(cert, key) offers STARTTLS (or, with implicit_tls, speaks TLS from
+    connect); auth=(user, password) offers AUTH PLAIN once TLS is up and
+    accepts only those credentials."""
+
+    def __init__(self, tls=None, implicit_tls=False, auth=None):
         self.lock = threading.Lock()
         self.tempfail = {}   # address -> True while RCPT for it answers 450
         self.delivered = []  # (recipient, body bytes) in arrival order
+        self.commands = []   # every command line received (AUTH lines masked)
+        self.delivered_tls = []  # for each delivered entry: whether it came over TLS
+        self.auth_seen = []  # (user, password) of every AUTH PLAIN
+        self.tls_sessions = 0  # completed TLS handshakes
+        self.tls_context = None
+        if tls:
+            self.tls_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.tls_context.load_cert_chain(*tls)
+        self.implicit_tls = implicit_tls
+        self.auth = auth
         self.server = _Server(("127.0.0.1", 0), _Handler)
         self.server.peer = self
         self.port = self.server.server_address[1]

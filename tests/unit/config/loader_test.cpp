@@ -292,6 +292,27 @@ BOOST_AUTO_TEST_CASE(input_files_must_exist_when_loaded) {
       boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(downstream_tls_ca_file_is_an_input_file_for_smtp_downstreams_only) {
+  temp_dir dir;
+  fs::create_directories(dir.path() / "tls");
+  write_file(dir.path() / "tls" / "ca.pem", "x");
+  const std::string head = "listen:\n  - address: 127.0.0.1:2525\nredis:\n  embedded: true\n";
+  write_file(dir.path() / "kizuna.yaml", head + "downstream:\n  host: mx.example\n  tls: starttls-required\n"
+                                                "  tls_ca_file: tls/ca.pem\n");
+  auto s = load_ok(dir.path() / "kizuna.yaml");
+  BOOST_TEST(s->downstream.tls_ca_file == dir.path() / "tls" / "ca.pem");
+  BOOST_TEST(load_ok(config_fixtures() / "valid" / "minimal.yaml")->downstream.tls_ca_file.empty());
+
+  auto errors = errors_of(dir, head + "downstream:\n  host: mx.example\n  tls_ca_file: tls/missing.pem\n");
+  BOOST_TEST(errors == (std::vector<std::string>{
+                           "kizuna.yaml:7:16: downstream.tls_ca_file: file not found: tls/missing.pem"}),
+             boost::test_tools::per_element());
+  errors = errors_of(dir, head + "downstream:\n  maildir: md\n  tls_ca_file: tls/ca.pem\n");
+  BOOST_TEST(errors == (std::vector<std::string>{"kizuna.yaml:7:3: downstream.tls_ca_file: only applies to an SMTP "
+                                                 "downstream (host), not to maildir"}),
+             boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(a_misspelt_key_gets_a_suggestion) {
   temp_dir dir;
   auto errors = errors_of(dir, std::string(minimal) + "state-dir: /tmp\nlimits:\n  max_line_byte: 2000\n");

@@ -32,8 +32,12 @@ protocol_settings settings(bool lmtp = false, bool allowed = true) {
   return s;
 }
 
+// One command line; a RCPT the protocol hands to the delivery stage is accepted
+// as the delivery stage would accept a recipient no policy refuses.
 server_protocol::response say(server_protocol& p, std::string_view text) {
-  return p.on_line(framed_line{.text = text});
+  auto r = p.on_line(framed_line{.text = text});
+  if (r.next == server_protocol::action::check_recipient) return p.recipient_checked(replies::recipient_ok());
+  return r;
 }
 
 // "250 2.1.0" from "250 2.1.0 Ok\r\n": the part of a reply tests compare.
@@ -398,6 +402,44 @@ BOOST_AUTO_TEST_CASE(smtputf8_from_one_transaction_does_not_carry_into_the_next)
   p.end_transaction();
   say(p, "MAIL FROM:<sender@example.com>");
   BOOST_TEST(status(say(p, "RCPT TO:<" + tanaka + ">")) == "553 5.6.7");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(recipient_verdicts)
+
+BOOST_AUTO_TEST_CASE(rcpt_is_handed_to_the_delivery_stage_before_it_is_added) {
+  server_protocol p = in_transaction();
+  auto r = p.on_line(framed_line{.text = "RCPT TO:<a@example.org>"});
+  BOOST_TEST((r.next == server_protocol::action::check_recipient));
+  BOOST_TEST(r.wire.empty());
+  BOOST_TEST(p.pending_recipient() == "a@example.org");
+  BOOST_TEST(p.current().recipients.empty());
+  BOOST_TEST(status(p.recipient_checked(replies::recipient_ok())) == "250 2.1.5");
+  BOOST_TEST(p.current().recipients.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(policy_refusals_are_passed_on_and_do_not_count_as_client_errors) {
+  protocol_settings s = settings();
+  s.max_errors = 2;
+  server_protocol p = in_transaction(s);
+  for (int i = 0; i < 5; ++i) {
+    p.on_line(framed_line{.text = "RCPT TO:<optedout@example.org>"});
+    auto r = p.recipient_checked(reply{550, "5.7.1", "opted out"});
+    BOOST_TEST(status(r) == "550 5.7.1");
+    BOOST_TEST((r.next == server_protocol::action::none));
+  }
+  BOOST_TEST(p.current().recipients.empty());
+  BOOST_TEST(status(say(p, "RCPT TO:<ok@example.org>")) == "250 2.1.5");
+}
+
+BOOST_AUTO_TEST_CASE(each_accepted_mail_starts_a_new_transaction_serial) {
+  server_protocol p = in_transaction();
+  const auto first = p.transaction_serial();
+  BOOST_TEST(status(say(p, "RSET")) == "250 2.0.0");
+  BOOST_TEST(p.transaction_serial() == first);
+  BOOST_TEST(status(say(p, "MAIL FROM:<b@example.com>")) == "250 2.1.0");
+  BOOST_TEST(p.transaction_serial() == first + 1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
