@@ -12,6 +12,7 @@
 
 #include "relay/config/loader.hpp"
 #include "relay/core/log.hpp"
+#include "relay/cli/subcommands.hpp"
 #include "relay/daemon/server.hpp"
 
 namespace kizuna::cli {
@@ -112,6 +113,9 @@ int run(int argc, char** argv) {
   if (cmd == "--help" || cmd == "-h" || cmd == "help") return std::fputs(top_help.data(), stdout), 0;
   if (cmd == "version" || cmd == "--version") return std::puts("kizuna " KIZUNA_VERSION), 0;
   try {
+    if (cmd == "optout") return optout_command(args);
+    if (cmd == "audit") return audit_command(args);
+    if (cmd == "hold") return hold_command(args);
     if (cmd == "serve" || cmd == "check") {
       auto o = parse(args, cmd);
       if (!o) return ex_usage;

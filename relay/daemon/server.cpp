@@ -9,6 +9,7 @@
 #include "relay/core/log.hpp"
 #include "relay/daemon/sd_notify.hpp"
 #include "relay/daemon/worker.hpp"
+#include "relay/policy/loader.hpp"
 #include "relay/store/embedded_redis.hpp"
 
 namespace kizuna::daemon {
@@ -37,6 +38,27 @@ bool same_restart_settings(const config::settings& a, const config::settings& b)
   return true;
 }
 
+// Everything a config snapshot needs besides itself: its policies, TLS
+// contexts and credentials, the Redis password. Read and checked once, on the
+// main thread; any problem refuses the snapshot (start: exit 78; reload: kept old).
+std::expected<runtime_settings, std::vector<std::string>> prepare(config::snapshot cfg) {
+  std::vector<std::string> problems;
+  runtime_settings rt;
+  auto policies = policy::load(cfg->policies);
+  if (!policies)
+    for (auto& d : policies.error()) problems.push_back(d.to_string());
+  auto security = smtp::load_security(*cfg);
+  if (!security) problems.push_back(security.error());
+  auto password = read_password(cfg->redis.password_file);
+  if (!password) problems.push_back(password.error());
+  if (!problems.empty()) return std::unexpected(std::move(problems));
+  rt.cfg = std::move(cfg);
+  rt.policies = std::move(*policies);
+  rt.security = std::move(*security);
+  rt.redis_password = std::move(*password);
+  return rt;
+}
+
 class server {
  public:
   explicit server(config::snapshot cfg) : cfg_(std::move(cfg)) {}
@@ -60,12 +82,22 @@ class server {
       redis_address = redis_->address();
       log::info("embedded redis running on {}", redis_address.to_string());
     }
-    auto password = read_password(cfg.redis.password_file);
-    if (!password) {
-      log::error("{}", password.error());
+    auto prepared = prepare(cfg_);
+    if (!prepared) {
+      for (auto& p : prepared.error()) log::error("{}", p);
       return ex_config;
     }
+    rt_ = std::move(*prepared);
     redis_address_ = redis_address;
+    rt_.redis_address = redis_address;
+    auto audit = audit::log_writer::open({cfg.audit.path, cfg.hostname, cfg.audit.fsync_always});
+    if (!audit) {
+      log::error("audit log: {}", audit.error());
+      return ex_oserr;
+    }
+    rt_.audit = std::move(*audit);
+    rt_.holds = std::make_shared<const delivery::hold_queue>(cfg.state_dir / "hold");
+    log::info("policies loaded: {} rules, version {}", rt_.policies->rules.size(), rt_.policies->version.substr(0, 12));
 
     limits_.set(cfg.limits.max_connections, cfg.limits.max_connections_per_client);
     std::vector<endpoint> addresses;
@@ -85,7 +117,7 @@ class server {
       log::error("cannot listen: {}", e.what());
       return ex_oserr;
     }
-    for (auto& w : workers_) w->start(runtime());
+    for (auto& w : workers_) w->start(rt_);
 
     asio::signal_set signals(main_, SIGTERM, SIGINT, SIGHUP);
     wait_signal(signals);
@@ -99,17 +131,13 @@ class server {
     main_.run();
 
     for (auto& w : workers_) w->join();
+    rt_.audit->close();
     if (redis_) redis_->stop();
     log::info("kizuna stopped");
     return 0;
   }
 
  private:
-  runtime_settings runtime() {
-    auto pw = read_password(cfg_->redis.password_file);
-    return {cfg_, redis_address_, pw ? *pw : std::string{}};
-  }
-
   void wait_signal(asio::signal_set& signals) {
     signals.async_wait([this, &signals](boost::system::error_code ec, int sig) {
       if (ec) return;
@@ -130,23 +158,37 @@ class server {
   void reload() {
     notify_reloading();
     auto next = config::load(cfg_->source);
-    if (!next) {
-      for (auto& d : next.error()) log::error("reload refused: {}", d.to_string());
+    auto refuse = [&](const std::vector<std::string>& problems) {
+      for (auto& p : problems) log::error("reload refused: {}", p);
       notify_status("reload refused: invalid configuration, previous one kept");
       notify_ready();
-      return;
+    };
+    if (!next) {
+      std::vector<std::string> problems;
+      for (auto& d : next.error()) problems.push_back(d.to_string());
+      return refuse(problems);
     }
-    if (!same_restart_settings(*cfg_, **next))
-      log::warning("reload: listen, threads, state_dir and redis.embedded take effect only after a restart");
-    // Keep what needs a restart, take the rest.
+    // Sockets, threads, state_dir and the embedded Redis are fixed at start:
+    // keep them (and say so), take everything else.
     auto merged = std::make_shared<config::settings>(**next);
-    merged->listeners = cfg_->listeners;
-    merged->threads = cfg_->threads;
-    merged->state_dir = cfg_->state_dir;
-    merged->redis.embedded = cfg_->redis.embedded;
+    if (!same_restart_settings(*cfg_, **next)) {
+      log::warning("reload: changes to listen addresses/protocols, threads, state_dir and redis.embedded "
+                   "take effect only after a restart; the running ones are kept");
+      merged->listeners = cfg_->listeners;
+      merged->threads = cfg_->threads;
+      merged->state_dir = cfg_->state_dir;
+      merged->redis.embedded = cfg_->redis.embedded;
+    }
+    auto prepared = prepare(merged);
+    if (!prepared) return refuse(prepared.error());
     cfg_ = merged;
+    if (!cfg_->redis.embedded) redis_address_ = cfg_->redis.address;
+    prepared->redis_address = redis_address_;
+    prepared->audit = rt_.audit;  // the audit path and chain stay with the process
+    prepared->holds = rt_.holds;
+    rt_ = std::move(*prepared);
     limits_.set(cfg_->limits.max_connections, cfg_->limits.max_connections_per_client);
-    for (auto& w : workers_) w->reload(runtime());
+    for (auto& w : workers_) w->reload(rt_);
     log::info("reloaded {}", cfg_->source.string());
     notify_status("configuration reloaded");
     notify_ready();
@@ -165,6 +207,7 @@ class server {
   }
 
   config::snapshot cfg_;
+  runtime_settings rt_;
   asio::io_context main_{1};
   connection_limits limits_;
   std::vector<std::unique_ptr<worker>> workers_;

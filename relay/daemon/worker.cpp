@@ -96,17 +96,20 @@ std::shared_ptr<generation> worker::build(runtime_settings rt) {
   if (cfg.downstream.is_maildir()) {
     g->destination = std::make_shared<delivery::maildir_writer>(cfg.downstream.maildir);
   } else {
-    smtp::client_settings cs{cfg.downstream.host,
-                             cfg.downstream.port,
-                             cfg.hostname,
-                             std::chrono::seconds(cfg.downstream.connect_timeout_s),
-                             std::chrono::seconds(cfg.downstream.command_timeout_s),
-                             std::chrono::seconds(cfg.downstream.data_timeout_s)};
-    g->destination = std::make_shared<delivery::downstream_pool>(ctx_.get_executor(), std::move(cs),
+    g->destination = std::make_shared<delivery::downstream_pool>(ctx_.get_executor(),
+                                                                 smtp::downstream_client_settings(cfg, *rt.security),
                                                                  cfg.downstream.max_connections);
   }
-  g->dispatcher = std::make_shared<delivery::dispatcher>(ctx_.get_executor(), g->destination, g->redis,
-                                                         cfg.redis.key_prefix, cfg.downstream.remember_delivered_s);
+  auto ctx = std::make_shared<delivery::context>();
+  ctx->executor = ctx_.get_executor();
+  ctx->dest = g->destination;
+  ctx->redis = g->redis;
+  ctx->policies = rt.policies;
+  ctx->audit = rt.audit;
+  ctx->holds = rt.holds;
+  ctx->key_prefix = cfg.redis.key_prefix;
+  ctx->remember_delivered_s = cfg.downstream.remember_delivered_s;
+  g->dispatcher = std::make_shared<delivery::dispatcher>(std::move(ctx));
   g->rt = std::move(rt);
   return g;
 }
@@ -204,18 +207,25 @@ asio::awaitable<void> worker::serve(smtp::server_session::socket_type socket, st
     for (const auto& net : listener.allow_clients)
       if (addr && net.contains(*addr)) allowed = true;
   }
+  const auto& sec = gen->rt.security->listeners.at(li);
   smtp::session_settings ss;
-  ss.protocol = {cfg.hostname,
-                 listener.proto == config::protocol::lmtp,
-                 allowed,
-                 cfg.limits.max_message_bytes,
-                 cfg.limits.max_recipients,
-                 cfg.limits.max_errors};
+  ss.protocol.hostname = cfg.hostname;
+  ss.protocol.lmtp = listener.proto == config::protocol::lmtp;
+  ss.protocol.client_allowed = allowed;
+  ss.protocol.starttls = sec.tls != nullptr;
+  ss.protocol.tls_required = sec.tls_required;
+  ss.protocol.auth = sec.users != nullptr;
+  ss.protocol.max_message_bytes = cfg.limits.max_message_bytes;
+  ss.protocol.max_recipients = cfg.limits.max_recipients;
+  ss.protocol.max_errors = cfg.limits.max_errors;
+  ss.tls = sec.tls;
+  ss.users = sec.users;
   ss.client_address = label;
   ss.command_timeout = std::chrono::seconds(cfg.limits.command_timeout_s);
   ss.data_timeout = std::chrono::seconds(cfg.limits.data_timeout_s);
   ss.max_line_bytes = cfg.limits.max_line_bytes;
-  if (!allowed) log::info("{}: client not in allow_clients, refused", label);
+  if (!allowed)
+    log::info("{}: client not in allow_clients, {}", label, sec.users ? "must authenticate" : "refused");
 
   smtp::server_session session(std::move(socket), std::move(ss), gen->dispatcher);
   auto it = sessions_.insert(sessions_.end(), &session);

@@ -17,15 +17,24 @@
 
 #include "relay/config/loader.hpp"
 #include "relay/daemon/connection_limits.hpp"
+#include "relay/audit/log_writer.hpp"
 #include "relay/delivery/dispatcher.hpp"
+#include "relay/delivery/hold_queue.hpp"
+#include "relay/policy/model.hpp"
+#include "relay/smtp/security.hpp"
 #include "relay/smtp/server_session.hpp"
 #include "relay/store/redis_client.hpp"
 
 namespace kizuna::daemon {
 
-// What every thread needs to build a generation, resolved once by the server.
+// What every thread needs to build a generation, resolved once by the server
+// (on start and on each accepted reload), so files are read and checked once.
 struct runtime_settings {
   config::snapshot cfg;
+  std::shared_ptr<const policy::policy_set> policies;
+  std::shared_ptr<const smtp::security> security;  // TLS contexts, AUTH credentials
+  std::shared_ptr<audit::log_writer> audit;        // one per process, kept across reloads
+  std::shared_ptr<const delivery::hold_queue> holds;
   endpoint redis_address;   // the embedded server's socket or redis.address
   std::string redis_password;
 };

@@ -54,8 +54,10 @@ boost::asio::awaitable<error_code> delivered_memo::remember(const std::string& d
   co_return error_code{};
 }
 
-boost::asio::awaitable<error_code> delivered_memo::forget(const std::string& digest) {
-  store::redis_command cmd{std::string("DEL"), store::delivered_key(prefix_, digest)};
+boost::asio::awaitable<error_code> delivered_memo::forget(const std::string& digest,
+                                                          const std::vector<std::string>& recipients) {
+  store::redis_command cmd{std::string("SREM"), store::delivered_key(prefix_, digest)};
+  cmd.insert(cmd.end(), recipients.begin(), recipients.end());
   auto r = co_await redis_.command(std::move(cmd));
   if (!r) co_return r.error();
   co_return r->is_error() ? make_error_code(errc::redis_error) : error_code{};

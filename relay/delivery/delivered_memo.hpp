@@ -6,8 +6,11 @@
 // bytes as the client sent them (our Received header excluded), so a retry from
 // the client's queue matches whether or not it carries a Message-ID. The memo
 // exists only between a partial failure and the retry that completes it
-// (deleted then), with a TTL of downstream.remember_delivered_s, so distinct but
-// identical messages sent later are not suppressed.
+// (its recipients removed then), with a TTL of downstream.remember_delivered_s,
+// so distinct but identical messages sent later are not suppressed. A client
+// that splits one message's recipients over several transactions (Postfix:
+// 50 per transaction) shares one memo; each transaction removes only its own
+// recipients, so one part completing never erases another part's record.
 //
 // Key: <prefix>delivered:<hex digest>, a Redis set of recipient addresses.
 #pragma once
@@ -32,7 +35,7 @@ class delivered_memo {
 
   boost::asio::awaitable<std::expected<std::set<std::string>, error_code>> recall(const std::string& digest);
   boost::asio::awaitable<error_code> remember(const std::string& digest, const std::vector<std::string>& delivered);
-  boost::asio::awaitable<error_code> forget(const std::string& digest);
+  boost::asio::awaitable<error_code> forget(const std::string& digest, const std::vector<std::string>& recipients);
 
  private:
   store::redis_client& redis_;

@@ -1,48 +1,35 @@
-// The delivery stage behind every session: sends each recipient its own copy
-// (its own downstream transaction, so later stages can personalize per
-// recipient), in parallel up to the pool size, and turns the per-recipient
-// replies into what the client is told (SPEC §8):
+// The delivery stage behind every session (smtp::transaction_handler): each
+// MAIL starts a policy_transaction over this thread's shared context, and the
+// per-recipient replies are turned into what the client is told (SPEC §8):
 //  - LMTP: each recipient's own reply.
-//  - SMTP: 250 when no copy failed temporarily; otherwise 4xx for the message,
-//    with the recipients already accepted remembered (delivered_memo) so the
-//    client's retry sends only the missing ones. A message whose every copy was
-//    refused permanently gets the first 5xx.
-// Fail closed: when Redis cannot tell what was already delivered, nothing is
-// sent and the message is deferred (451 4.3.0).
+//  - SMTP: 250 when no copy failed temporarily; otherwise 4xx for the message
+//    (the recipients already handled are remembered so the retry skips them).
+//    A message whose every copy was refused permanently gets the first 5xx.
 #pragma once
 
-#include <boost/asio/any_io_executor.hpp>
 #include <memory>
 
-#include "relay/delivery/delivered_memo.hpp"
-#include "relay/delivery/destination.hpp"
+#include "relay/delivery/context.hpp"
 #include "relay/smtp/transaction.hpp"
 
 namespace kizuna::delivery {
 
 class dispatcher final : public smtp::transaction_handler {
  public:
-  dispatcher(boost::asio::any_io_executor ex, std::shared_ptr<destination> dest,
-             std::shared_ptr<store::redis_client> redis, std::string key_prefix, unsigned remember_s);
+  explicit dispatcher(std::shared_ptr<const context> ctx) : ctx_(std::move(ctx)) {}
 
   std::unique_ptr<smtp::transaction> begin(const smtp::envelope& env) override;
-  boost::asio::awaitable<smtp::delivery_outcome> deliver(const smtp::envelope& env,
-                                                         std::shared_ptr<const std::string> message);
-
-  destination& target() { return *dest_; }
-  store::redis_client& redis() { return *redis_; }
+  const context& shared() const { return *ctx_; }
 
  private:
-  boost::asio::awaitable<void> send_all(const smtp::envelope& env, const std::string& message,
-                                        const std::vector<bool>& skip, std::vector<smtp::reply>& out);
-
-  boost::asio::any_io_executor executor_;
-  std::shared_ptr<destination> dest_;
-  std::shared_ptr<store::redis_client> redis_;
-  delivered_memo memo_;
+  std::shared_ptr<const context> ctx_;
 };
 
 // Pure: the single SMTP reply for a set of per-recipient outcomes.
 smtp::reply summarize(const smtp::envelope& env, const std::vector<smtp::reply>& per_recipient);
+
+// A reply fit to pass to our client: enhanced code filled in ("4.0.0"), text
+// printable ASCII and bounded (downstream text is not trusted).
+smtp::reply with_enhanced(smtp::reply r);
 
 }  // namespace kizuna::delivery

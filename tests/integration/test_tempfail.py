@@ -46,6 +46,23 @@ class Tempfail(RelayTestCase):
         body = dict(self.peer.delivered)["b@example.com"]
         self.assertIn(b"\r\n.leading dot\r\n", body)
 
+    def test_message_split_over_transactions_never_duplicates(self):
+        """Postfix splits recipients into batches of the same message: one batch
+        completing must not erase what another batch's retry needs."""
+        def send(rcpts):
+            with smtplib.SMTP("127.0.0.1", self.k.ports["smtp"], timeout=20) as c:
+                return c.sendmail("sender@example.org", rcpts, MESSAGE)
+
+        self.peer.tempfail.update({"b@example.com": True, "d@example.com": True})
+        for batch in (["a@example.com", "b@example.com"], ["c@example.com", "d@example.com"]):
+            with self.assertRaises(smtplib.SMTPDataError):
+                send(batch)
+        self.peer.tempfail.clear()
+        self.assertEqual(send(["a@example.com", "b@example.com"]), {})
+        self.assertEqual(send(["c@example.com", "d@example.com"]), {})
+        self.assertEqual(sorted(self.peer.recipients()),
+                         ["a@example.com", "b@example.com", "c@example.com", "d@example.com"])
+
     def test_lmtp_gives_each_recipient_its_own_reply(self):
         self.peer.tempfail["c@example.com"] = True
         c = Line(self.k.ports["lmtp"])
@@ -63,12 +80,15 @@ class Tempfail(RelayTestCase):
         c.close()
         self.assertEqual(sorted(self.peer.recipients()), ["a@example.com", "b@example.com"])
 
-    def test_redis_down_defers_and_relays_nothing(self):
+    def test_redis_down_defers_at_rcpt_and_relays_nothing(self):
+        """Fail closed: without the opt-out list nothing is accepted."""
         self.redis.stop()
-        with self.assertRaises(smtplib.SMTPDataError) as e:
+        with self.assertRaises(smtplib.SMTPRecipientsRefused) as e:
             self.send()
-        self.assertEqual(e.exception.smtp_code, 451)
-        self.assertIn(b"4.3.0", e.exception.smtp_error)
+        self.assertEqual(sorted(e.exception.recipients), RCPTS)
+        for code, text in e.exception.recipients.values():
+            self.assertEqual(code, 451)
+            self.assertTrue(text.startswith(b"4.3.0"))
         self.assertEqual(self.peer.recipients(), [])
 
 

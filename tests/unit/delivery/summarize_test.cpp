@@ -29,7 +29,7 @@ BOOST_AUTO_TEST_CASE(all_accepted_gives_250_relayed_to_n_of_n) {
   auto r = summarize(env, {{250, "2.0.0", "Ok"}, {250, "2.6.0", "queued"}, {251, "", "forwarded"}});
   BOOST_TEST(r.code == 250);
   BOOST_TEST(r.enhanced == "2.0.0");
-  BOOST_TEST(contains(r.text, "relayed to 3 of 3"), r.text);
+  BOOST_TEST(contains(r.text, "handled for 3 of 3"), r.text);
   BOOST_TEST(contains(r.text, "K7Q2X"), r.text);
 }
 
@@ -74,7 +74,7 @@ BOOST_AUTO_TEST_CASE(permanent_failures_mixed_with_successes_give_250) {
   auto r = summarize(env, {{550, "5.1.1", "no such user"}, {250, "2.0.0", "Ok"}, {250, "2.0.0", "Ok"}});
   BOOST_TEST(r.code == 250);
   BOOST_TEST(r.enhanced == "2.0.0");
-  BOOST_TEST(contains(r.text, "relayed to 2 of 3"), r.text);
+  BOOST_TEST(contains(r.text, "handled for 2 of 3"), r.text);
 }
 
 BOOST_AUTO_TEST_CASE(missing_enhanced_status_is_filled_from_the_class) {

@@ -1,0 +1,32 @@
+// What every transaction on one I/O thread shares, for one config generation:
+// the destination (downstream pool or maildir), the thread's Redis client, the
+// loaded policies, the process-wide audit log and hold queue. Built by the
+// daemon's worker, replaced as a whole on SIGHUP.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "relay/audit/log_writer.hpp"
+#include "relay/delivery/delivered_memo.hpp"
+#include "relay/delivery/destination.hpp"
+#include "relay/delivery/hold_queue.hpp"
+#include "relay/policy/model.hpp"
+#include "relay/store/redis_client.hpp"
+
+namespace kizuna::delivery {
+
+struct context {
+  boost::asio::any_io_executor executor;
+  std::shared_ptr<destination> dest;
+  std::shared_ptr<store::redis_client> redis;
+  std::shared_ptr<const policy::policy_set> policies;
+  std::shared_ptr<audit::log_writer> audit;
+  std::shared_ptr<const hold_queue> holds;
+  std::string key_prefix = "kizuna:";
+  unsigned remember_delivered_s = 432000;
+};
+
+}  // namespace kizuna::delivery

@@ -1,0 +1,44 @@
+#include "relay/delivery/fan_out.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "relay/core/log.hpp"
+
+namespace kizuna::delivery {
+namespace asio = boost::asio;
+
+asio::awaitable<void> send_copies(asio::any_io_executor ex, destination& dest, const smtp::envelope& env,
+                                  const std::string& message, const std::vector<copy_job>& jobs,
+                                  std::vector<smtp::reply>& replies) {
+  auto send_one = [&](const copy_job& job) -> asio::awaitable<void> {
+    try {
+      replies[job.index] = co_await dest.send(env, *job.recipient, message);
+    } catch (const std::exception& e) {
+      log::error("{} delivery to <{}> failed: {}", env.id, *job.recipient, e.what());
+      replies[job.index] = {451, "4.3.0", "local error in delivery"};
+    }
+  };
+  if (jobs.empty()) co_return;
+  if (jobs.size() == 1) {  // the common case: no fan-out machinery
+    co_await send_one(jobs.front());
+    co_return;
+  }
+  std::size_t pending = jobs.size();
+  asio::steady_timer all_done(ex, asio::steady_timer::time_point::max());
+  for (const copy_job& job : jobs) {
+    asio::co_spawn(
+        ex,
+        [&, job]() -> asio::awaitable<void> {
+          co_await send_one(job);
+          if (--pending == 0) all_done.cancel();
+        },
+        asio::detached);
+  }
+  while (pending > 0) co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+}  // namespace kizuna::delivery

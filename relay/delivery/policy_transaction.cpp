@@ -1,0 +1,242 @@
+#include "relay/delivery/policy_transaction.hpp"
+
+#include <unordered_map>
+
+#include "relay/core/address.hpp"
+#include "relay/core/log.hpp"
+#include "relay/delivery/delivered_memo.hpp"
+#include "relay/delivery/dispatcher.hpp"
+#include "relay/delivery/fan_out.hpp"
+#include "relay/mime/control_headers.hpp"
+#include "relay/policy/evaluator.hpp"
+#include "relay/store/recipient_lookup.hpp"
+
+namespace kizuna::delivery {
+namespace asio = boost::asio;
+using clock = std::chrono::system_clock;
+
+namespace {
+
+audit::action audit_action(policy::action a) {
+  switch (a) {
+    case policy::action::relay: return audit::action::relay;
+    case policy::action::drop: return audit::action::drop;
+    case policy::action::reject: return audit::action::reject;
+    case policy::action::defer: return audit::action::defer;
+    case policy::action::hold: return audit::action::hold;
+  }
+  return audit::action::defer;
+}
+
+smtp::reply fail_closed() { return {451, "4.3.0", "cannot check recipient policy now, try again later"}; }
+
+std::string reply_text(const smtp::reply& r) {
+  return std::to_string(r.code) + (r.enhanced.empty() ? "" : " " + r.enhanced) + " " + r.text;
+}
+
+std::vector<std::string> trace_lines(const policy::decision& d) {
+  std::vector<std::string> out;
+  for (auto& t : d.trace)
+    out.push_back(t.rule_id + ": " + (t.result == policy::tri::yes ? "matched" : t.result == policy::tri::no ? "no" : "unknown") +
+                  (t.detail.empty() ? "" : " (" + t.detail + ")"));
+  return out;
+}
+
+}  // namespace
+
+policy_transaction::policy_transaction(std::shared_ptr<const context> ctx) : ctx_(std::move(ctx)) {}
+
+asio::awaitable<smtp::reply> policy_transaction::check_recipient(const smtp::envelope& env,
+                                                                 const std::string& rcpt) {
+  auto address = normalize_address(rcpt);
+  if (!address) co_return smtp::reply{553, "5.1.3", "<" + rcpt + ">: " + address.error()};
+  const auto& policies = *ctx_->policies;
+  const auto now = clock::now();
+  auto data = co_await store::fetch_recipient(*ctx_->redis, ctx_->key_prefix, *address, policies.needs,
+                                              policies.longest_sent_period, now);
+  audit::record rec;
+  rec.message_id = env.id;
+  rec.rcpt = *address;
+  rec.policy_version = policies.version;
+  if (!data) {
+    log::warning("{} <{}>: recipient lookup failed: {}; deferring", env.id, *address, data.error().message());
+    rec.decision = audit::action::defer;
+    rec.rule = "builtin:redis-unavailable";
+    std::vector<audit::record> one{std::move(rec)};  // not a braced list in co_await: GCC 12 bug
+    if (auto ec = co_await ctx_->audit->append(ctx_->executor, std::move(one)))
+      log::error("{} audit write failed: {}", env.id, ec.message());
+    co_return fail_closed();
+  }
+  policy::inputs in{*address, &*data, {}, now};
+  const policy::decision d = policy::evaluate(policies, in);
+  if (d.final && (d.action == policy::action::reject || d.action == policy::action::defer)) {
+    rec.decision = audit_action(d.action);
+    rec.rule = d.rule_id;
+    // On disk before the reply that depends on it; if it cannot be, defer.
+    std::vector<audit::record> one{std::move(rec)};
+    if (auto ec = co_await ctx_->audit->append(ctx_->executor, std::move(one))) {
+      log::error("{} audit write failed: {}; deferring <{}>", env.id, ec.message(), *address);
+      co_return fail_closed();
+    }
+    log::info("{} <{}>: {} at RCPT by {}", env.id, *address, policy::to_string(d.action), d.rule_id);
+    if (d.action == policy::action::reject) co_return smtp::reply{550, "5.7.1", "<" + rcpt + ">: " + d.reason};
+    co_return smtp::reply{450, "4.7.1", "<" + rcpt + ">: " + d.reason};
+  }
+  recipients_.push_back({std::move(*address), std::move(*data)});
+  co_return smtp::replies::recipient_ok();
+}
+
+asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::envelope& env,
+                                                                    std::shared_ptr<const std::string> message) {
+  const auto& policies = *ctx_->policies;
+  const std::size_t n = env.recipients.size();
+  smtp::delivery_outcome outcome;
+  outcome.per_recipient.resize(n);
+  if (recipients_.size() != n) {  // a broken invariant between session and delivery
+    log::error("{} recipient bookkeeping mismatch ({} vs {})", env.id, recipients_.size(), n);
+    outcome.per_recipient.assign(n, smtp::reply{451, "4.3.0", "local error"});
+    outcome.summary = outcome.per_recipient.front();
+    co_return outcome;
+  }
+
+  const mime::control_headers control = mime::read_control_headers(*message);
+  policy::campaign_info campaign{true, control.campaign, control.category.value_or(policies.default_category)};
+  const std::string copy = control.any_control ? mime::strip_control_headers(*message) : std::string();
+  const std::string& relayed = control.any_control ? copy : *message;
+  const std::string message_id = control.message_id.value_or(env.id);
+
+  // What the client's earlier attempts already handled (SMTP only: LMTP clients retry per recipient).
+  delivered_memo memo(*ctx_->redis, ctx_->key_prefix, ctx_->remember_delivered_s);
+  std::string digest;
+  std::vector<std::string> remembered;
+  std::unordered_map<std::string_view, std::size_t> first_of;
+  std::vector<bool> settled(n, false);
+  if (!env.lmtp) {
+    digest = message_digest(env.mail_from, *message);
+    auto done = co_await memo.recall(digest);
+    if (!done) {
+      log::warning("{} cannot read delivery memo: {}; deferring", env.id, done.error().message());
+      outcome.per_recipient.assign(n, fail_closed());
+      outcome.summary = fail_closed();
+      co_return outcome;
+    }
+    for (std::size_t i = 0; i < n; ++i)
+      if (done->contains(env.recipients[i])) {
+        remembered.push_back(env.recipients[i]);
+        settled[i] = true;
+        outcome.per_recipient[i] = {250, "2.0.0", "Ok: already handled"};
+      }
+  }
+
+  std::vector<audit::record> records;
+  std::vector<copy_job> jobs;
+  std::vector<std::size_t> duplicate_of(n, n);
+  const auto now = clock::now();
+  auto record_for = [&](std::size_t i, audit::action a, std::string rule) {
+    audit::record r;
+    r.message_id = message_id;
+    r.campaign = campaign.id.value_or("");
+    r.category = campaign.category;
+    r.rcpt = recipients_[i].address;
+    r.decision = a;
+    r.rule = std::move(rule);
+    r.policy_version = policies.version;
+    return r;
+  };
+
+  for (std::size_t i = 0; i < n; ++i) {
+    if (settled[i]) continue;
+    // The same address twice in one envelope gets one copy and one decision.
+    if (auto [it, fresh] = first_of.emplace(recipients_[i].address, i); !fresh) {
+      duplicate_of[i] = it->second;
+      continue;
+    }
+    policy::inputs in{recipients_[i].address, &recipients_[i].data, campaign, now};
+    const policy::decision d = policy::evaluate(policies, in);
+    smtp::reply& out = outcome.per_recipient[i];
+    switch (d.action) {
+      case policy::action::relay:
+        jobs.push_back({i, &env.recipients[i]});
+        continue;  // audited once the downstream has answered
+      case policy::action::drop:
+        out = {250, "2.0.0", "Ok: accepted, not relayed (" + d.rule_id + ")"};
+        break;
+      case policy::action::reject:
+        out = env.lmtp ? smtp::reply{550, "5.7.1", d.reason}
+                       : smtp::reply{250, "2.0.0", "Ok: accepted, not relayed (" + d.rule_id + ")"};
+        break;
+      case policy::action::defer:
+        out = {450, "4.7.1", d.reason};
+        break;
+      case policy::action::hold: {
+        held_copy h{env.id + "-" + std::to_string(i), env.id, env.mail_from, env.recipients[i],
+                    recipients_[i].address, env.params.smtputf8,
+                    env.params.body == smtp::body_type::eight_bit_mime, message_id, campaign.id.value_or(""),
+                    campaign.category, d.rule_id, d.reason, policies.version, trace_lines(d),
+                    std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count()};
+        if (auto put = ctx_->holds->put(h, env.trace_header, relayed); !put) {
+          log::error("{} cannot hold copy for <{}>: {}", env.id, h.address, put.error());
+          out = {451, "4.3.0", "cannot hold the message now, try again later"};
+          records.push_back(record_for(i, audit::action::defer, "builtin:hold-failed"));
+          continue;
+        }
+        out = {250, "2.0.0", "Ok: held for review as " + h.id};
+        break;
+      }
+    }
+    // SMTP cannot refuse one recipient after DATA: the reject is recorded as what happened, a drop.
+    const bool reject_as_drop = d.action == policy::action::reject && !env.lmtp;
+    records.push_back(record_for(i, reject_as_drop ? audit::action::drop : audit_action(d.action), d.rule_id));
+    log::info("{} <{}>: {} by {}", env.id, recipients_[i].address,
+              reject_as_drop ? "drop (reject after DATA)" : policy::to_string(d.action), d.rule_id);
+  }
+
+  co_await send_copies(ctx_->executor, *ctx_->dest, env, relayed, jobs, outcome.per_recipient);
+
+  std::vector<store::redis_command> writes;
+  for (const copy_job& job : jobs) {
+    smtp::reply& r = outcome.per_recipient[job.index];
+    audit::record rec = record_for(job.index, audit::action::relay, "");
+    rec.downstream_reply = reply_text(r).substr(0, 512);
+    records.push_back(std::move(rec));
+    if (r.positive() && policies.needs.sent)
+      store::append_sent_commands(writes, ctx_->key_prefix, recipients_[job.index].address, campaign.category,
+                                  env.id, now, policies.longest_sent_period);
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (duplicate_of[i] != n) outcome.per_recipient[i] = outcome.per_recipient[duplicate_of[i]];
+  for (auto& r : outcome.per_recipient) r = with_enhanced(std::move(r));
+  outcome.summary = summarize(env, outcome.per_recipient);
+
+  if (!writes.empty()) {
+    auto w = co_await ctx_->redis->pipeline(std::move(writes));
+    if (!w) log::warning("{} cannot record sends for frequency caps: {}", env.id, w.error().message());
+  }
+  // Handled = relayed, dropped or held: what a retry must not do again.
+  std::vector<std::string> handled;
+  for (std::size_t i = 0; i < n; ++i)
+    if (outcome.per_recipient[i].positive()) handled.push_back(env.recipients[i]);
+  // Decisions on disk before the reply; if they cannot be, the client must retry
+  // (and the memo below keeps the retry from sending anything twice).
+  if (auto ec = co_await ctx_->audit->append(ctx_->executor, std::move(records))) {
+    log::error("{} audit write failed: {}; deferring the reply", env.id, ec.message());
+    outcome.summary = {451, "4.3.0", "cannot record the decision now, try again later"};
+    for (auto& r : outcome.per_recipient)
+      if (r.positive()) r = outcome.summary;
+  }
+
+  if (!env.lmtp) {
+    if (outcome.summary.transient()) {
+      if (!handled.empty())
+        if (auto ec = co_await memo.remember(digest, handled))
+          log::error("{} cannot remember {} handled recipients ({}): a retry may duplicate them", env.id,
+                     handled.size(), ec.message());
+    } else if (!remembered.empty()) {
+      if (auto ec = co_await memo.forget(digest, remembered))
+        log::warning("{} cannot clear delivery memo: {}", env.id, ec.message());
+    }
+  }
+  co_return outcome;
+}
+
+}  // namespace kizuna::delivery

@@ -1,0 +1,48 @@
+// One SMTP/LMTP transaction under the policies (SPEC §6, §8):
+//  - at RCPT: normalize the address, fetch everything the rules need in one
+//    Redis round trip, evaluate without the campaign; a final reject (550 5.7.1)
+//    or defer (450 4.7.1) is answered at once (an opted-out recipient costs no
+//    DATA bytes); anything else is accepted and decided after DATA.
+//  - after DATA: read the X-Kizuna-* headers (campaign, category), strip them,
+//    evaluate each recipient with the campaign known, then act: relay (own
+//    downstream transaction), drop (accepted, not sent), hold (fsynced in the
+//    hold queue), defer, reject (LMTP: 550 for that recipient; SMTP: a drop
+//    with the reject audited). Under SMTP, if anything deferred, the client gets
+//    4xx and the recipients already handled are remembered for its retry.
+//  - every decision is in the audit log (fsync per audit.fsync) before the
+//    reply that depends on it.
+// Fail closed: Redis errors defer (451 4.3.0); nothing is relayed unchecked.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "relay/delivery/context.hpp"
+#include "relay/policy/decision.hpp"
+#include "relay/policy/inputs.hpp"
+#include "relay/smtp/transaction.hpp"
+
+namespace kizuna::delivery {
+
+class policy_transaction final : public smtp::transaction {
+ public:
+  explicit policy_transaction(std::shared_ptr<const context> ctx);
+
+  boost::asio::awaitable<smtp::reply> check_recipient(const smtp::envelope& env,
+                                                      const std::string& recipient) override;
+  boost::asio::awaitable<smtp::delivery_outcome> deliver(const smtp::envelope& env,
+                                                         std::shared_ptr<const std::string> message) override;
+
+ private:
+  struct recipient {
+    std::string address;  // normalized
+    policy::recipient_data data;
+  };
+
+  std::shared_ptr<const context> ctx_;
+  std::vector<recipient> recipients_;  // one per accepted RCPT, in envelope order
+  std::vector<audit::record> rcpt_records_;  // RCPT-time decisions, written before their reply
+};
+
+}  // namespace kizuna::delivery
