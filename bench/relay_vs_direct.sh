@@ -44,6 +44,7 @@ downstream:
 redis:
   address: unix:$tmp/redis.sock
 state_dir: $tmp/state
+${KIZUNA_BENCH_EXTRA:-}
 YAML
 "$kizuna" serve --config "$tmp/kizuna.yaml" 2>"$tmp/kizuna.log" & pids+=($!)
 wait_port "$relay_port"

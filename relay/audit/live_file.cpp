@@ -29,26 +29,43 @@ int make_dirs(const std::filesystem::path& dir) {
 
 }  // namespace
 
-std::expected<live_file, std::string> open_live_file(const std::filesystem::path& path) {
+std::expected<int, std::string> open_live_file(const std::filesystem::path& path) {
   const auto dir = parent_of(path);
   if (int err = make_dirs(dir))
     return std::unexpected(fmt::format("{}: cannot create directory: {}", dir.string(), std::strerror(err)));
   const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
   if (fd < 0) return std::unexpected(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    const int err = errno;
-    ::close(fd);
-    if (err == EWOULDBLOCK)
-      return std::unexpected(fmt::format("{}: in use by another process (locked)", path.string()));
-    return std::unexpected(fmt::format("{}: cannot lock: {}", path.string(), std::strerror(err)));
-  }
+  return fd;
+}
+
+int lock_file(int fd) {
+  while (::flock(fd, LOCK_EX) != 0)
+    if (errno != EINTR) return errno;
+  return 0;
+}
+
+void unlock_file(int fd) { ::flock(fd, LOCK_UN); }
+
+namespace {
+
+file_state from_stat(const struct stat& st) {
+  return file_state{st.st_dev, st.st_ino, static_cast<std::uint64_t>(st.st_size)};
+}
+
+}  // namespace
+
+int state_of(int fd, file_state& out) {
   struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return std::unexpected(fmt::format("{}: cannot stat: {}", path.string(), std::strerror(err)));
-  }
-  return live_file{fd, static_cast<std::uint64_t>(st.st_size)};
+  if (::fstat(fd, &st) != 0) return errno;
+  out = from_stat(st);
+  return 0;
+}
+
+int state_of(const std::filesystem::path& path, file_state& out) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return errno;
+  out = from_stat(st);
+  return 0;
 }
 
 int write_all(int fd, std::string_view data) {

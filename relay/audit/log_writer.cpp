@@ -34,35 +34,39 @@ std::string host_name() {
   return buf;
 }
 
+// Drops the chain lock on whatever file fd names when the scope ends (fd may change
+// inside: a rotation or a catch-up reopens the live path).
+class unlock_at_exit {
+ public:
+  explicit unlock_at_exit(const int& fd) : fd_(fd) {}
+  ~unlock_at_exit() {
+    if (fd_ >= 0) unlock_file(fd_);
+  }
+  unlock_at_exit(const unlock_at_exit&) = delete;
+  unlock_at_exit& operator=(const unlock_at_exit&) = delete;
+
+ private:
+  const int& fd_;
+};
+
 }  // namespace
 
 std::expected<std::unique_ptr<log_writer>, std::string> log_writer::open(writer_options options) {
   if (options.path.empty()) return std::unexpected(std::string("audit log path is empty"));
   if (options.instance.empty()) options.instance = host_name();
-  // Lock first, so the tail read below cannot race another writer.
-  auto file = open_live_file(options.path);
-  if (!file) return std::unexpected(file.error());
-  auto start = recover_position(options.path, options.repair_truncated_tail);
-  if (!start) {
-    ::close(file->fd);
-    return std::unexpected(start.error());
+  std::unique_ptr<log_writer> w(new log_writer(std::move(options)));
+  {
+    // Under the lock, so the tail read cannot race another writer's commit.
+    unlock_at_exit unlock(w->fd_);
+    if (auto synced = w->catch_up(); !synced) return std::unexpected(std::move(synced.error()));
   }
-  // Measured after recovery: repairing a truncated tail shrinks the file.
-  const off_t size = ::lseek(file->fd, 0, SEEK_END);
-  if (size < 0) {
-    ::close(file->fd);
-    return std::unexpected(fmt::format("{}: cannot seek: {}", options.path.string(), std::strerror(errno)));
-  }
-  if (options.fsync && sync_parent_dir(options.path) != 0)
-    log::warning("audit: {}: cannot fsync its directory", options.path.string());
-  return std::unique_ptr<log_writer>(
-      new log_writer(std::move(options), std::move(*start), file->fd, static_cast<std::uint64_t>(size)));
+  if (w->options_.fsync && sync_parent_dir(w->options_.path) != 0)
+    log::warning("audit: {}: cannot fsync its directory", w->options_.path.string());
+  w->thread_ = std::thread([raw = w.get()] { raw->run(); });
+  return w;
 }
 
-log_writer::log_writer(writer_options options, chain_position start, int fd, std::uint64_t size)
-    : options_(std::move(options)), published_(start), position_(std::move(start)), fd_(fd), size_(size) {
-  thread_ = std::thread([this] { run(); });
-}
+log_writer::log_writer(writer_options options) : options_(std::move(options)) {}
 
 log_writer::~log_writer() { close(); }
 
@@ -164,15 +168,72 @@ void log_writer::run() {
     const error_code ec = commit(batch);
     for (auto& r : batch)
       if (!r.rotate && r.done) r.done(ec);
-    if (!ec && options_.max_bytes > 0 && size_ >= options_.max_bytes) {
-      if (auto rec = rotate_now()) log::error("audit: {}: rotation failed: {}", options_.path.string(), rec.message());
+    if (!ec && options_.max_bytes > 0 && file_.size >= options_.max_bytes) {
+      if (auto rec = rotate_chain(true))
+        log::error("audit: {}: rotation failed: {}", options_.path.string(), rec.message());
     }
     for (auto& r : batch)
       if (r.rotate) {
-        const error_code rec = ec ? ec : rotate_now();
+        const error_code rec = ec ? ec : rotate_chain(false);
         if (r.done) r.done(rec);
       }
   }
+}
+
+// Called with no lock; returns with fd_ locked (unless it failed before locking:
+// the caller's unlock_at_exit handles both), naming the live file, and with
+// position_ and file_ describing its end.
+std::expected<void, std::string> log_writer::catch_up() {
+  const auto& path = options_.path;
+  file_state here;
+  for (;;) {
+    if (fd_ < 0) {
+      auto fd = open_live_file(path);
+      if (!fd) return std::unexpected(std::move(fd.error()));
+      fd_ = *fd;
+      synced_ = false;
+    }
+    if (int err = lock_file(fd_))
+      return std::unexpected(fmt::format("{}: cannot lock: {}", path.string(), std::strerror(err)));
+    if (int err = state_of(fd_, here))
+      return std::unexpected(fmt::format("{}: cannot stat: {}", path.string(), std::strerror(err)));
+    file_state named;
+    const int err = state_of(path, named);
+    if (err != 0 && err != ENOENT)
+      return std::unexpected(fmt::format("{}: cannot stat: {}", path.string(), std::strerror(err)));
+    if (err == 0 && named.same_file(here)) break;
+    // Another writer rotated the file we hold (or it was removed): follow the path.
+    ::close(fd_);  // drops the lock too
+    fd_ = -1;
+  }
+  if (synced_ && here.same_file(file_) && here.size == file_.size) return {};  // nobody else wrote
+
+  // Another writer appended (or this one has not read the file yet): read where the chain stands.
+  std::string problem;
+  std::expected<chain_position, std::string> tail;
+  if (synced_ && here.same_file(file_) && here.size < file_.size)
+    problem = fmt::format("{}: the file shrank from {} to {} bytes: records were removed; the chain cannot "
+                          "continue (run kizuna audit verify)",
+                          path.string(), file_.size, here.size);
+  else if (tail = recover_position(path, options_.repair_truncated_tail); !tail)
+    problem = std::move(tail.error());
+  else if (tail->seq < position_.seq || (tail->seq == position_.seq && tail->hash != position_.hash))
+    problem = fmt::format("{}: the chain went back from seq {} to seq {}: records were removed or rewritten; "
+                          "it cannot continue (run kizuna audit verify)",
+                          path.string(), position_.seq, tail->seq);
+  if (!problem.empty()) {
+    fail(errc::io_failure);  // broken for good: nothing may be written after it
+    return std::unexpected(std::move(problem));
+  }
+  // Measured after recovery: repairing a truncated tail shrinks the file.
+  if (int err = state_of(fd_, here))
+    return std::unexpected(fmt::format("{}: cannot stat: {}", path.string(), std::strerror(err)));
+  file_ = here;
+  position_ = std::move(*tail);
+  synced_ = true;
+  std::lock_guard lock(mutex_);
+  published_ = position_;
+  return {};
 }
 
 error_code log_writer::commit(std::vector<request>& batch) {
@@ -183,7 +244,11 @@ error_code log_writer::commit(std::vector<request>& batch) {
     std::lock_guard lock(mutex_);
     if (broken_) return broken_;
   }
-  if (auto ec = ensure_open()) return ec;
+  unlock_at_exit unlock(fd_);
+  if (auto synced = catch_up(); !synced) {
+    log::error("audit: {}", synced.error());
+    return errc::io_failure;
+  }
 
   std::string buffer;
   buffer.reserve(count * 512);
@@ -200,8 +265,9 @@ error_code log_writer::commit(std::vector<request>& batch) {
 
   if (int err = write_all(fd_, buffer)) {
     log::error("audit: {}: write failed: {}", options_.path.string(), std::strerror(err));
-    // Roll back a partial write so the file still ends with a whole record.
-    if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) fail(errc::io_failure);
+    // Roll back a partial write so the file still ends with a whole record (we hold the lock:
+    // nobody else wrote after file_.size).
+    if (::ftruncate(fd_, static_cast<off_t>(file_.size)) != 0) fail(errc::io_failure);
     return errc::io_failure;
   }
   if (options_.fsync && ::fdatasync(fd_) != 0) {
@@ -211,46 +277,53 @@ error_code log_writer::commit(std::vector<request>& batch) {
     fail(errc::io_failure);
     return errc::io_failure;
   }
-  size_ += buffer.size();
+  file_.size += buffer.size();
   position_ = std::move(next);
   std::lock_guard lock(mutex_);
   published_ = position_;
   return {};
 }
 
-error_code log_writer::ensure_open() {
-  if (fd_ >= 0) return {};
-  auto file = open_live_file(options_.path);
-  if (!file) {
-    log::error("audit: {}", file.error());
+error_code log_writer::rotate_chain(bool only_when_full) {
+  {
+    std::lock_guard lock(mutex_);
+    if (broken_) return broken_;
+  }
+  unlock_at_exit unlock(fd_);
+  if (auto synced = catch_up(); !synced) {
+    log::error("audit: {}", synced.error());
     return errc::io_failure;
   }
-  fd_ = file->fd;
-  size_ = file->size;
-  if (options_.fsync && sync_parent_dir(options_.path) != 0)
-    log::warning("audit: {}: cannot fsync its directory", options_.path.string());
-  return {};
-}
-
-error_code log_writer::rotate_now() {
-  if (fd_ >= 0 && size_ == 0) return {};  // nothing to rotate
-  if (fd_ < 0) return ensure_open();      // a previous rotation renamed the file but could not reopen
-  const auto target = rotated_path(options_.path, std::chrono::system_clock::now(), position_.seq);
+  if (file_.size == 0) return {};  // nothing to rotate
+  // Another writer may have rotated since this one saw the file full.
+  if (only_when_full && file_.size < options_.max_bytes) return {};
+  const auto& path = options_.path;
+  const auto target = rotated_path(path, std::chrono::system_clock::now(), position_.seq);
   std::error_code ec;
   if (std::filesystem::exists(target, ec)) {
-    log::error("audit: cannot rotate {}: {} exists", options_.path.string(), target.string());
+    log::error("audit: cannot rotate {}: {} exists", path.string(), target.string());
     return errc::io_failure;
   }
-  std::filesystem::rename(options_.path, target, ec);
+  std::filesystem::rename(path, target, ec);
   if (ec) {
-    log::error("audit: cannot rotate {}: {}", options_.path.string(), ec.message());
+    log::error("audit: cannot rotate {}: {}", path.string(), ec.message());
     return errc::io_failure;
   }
-  ::close(fd_);
+  log::info("audit: rotated {} to {} (last seq {})", path.string(), target.string(), position_.seq);
+  // Start the new live file while still holding the lock on the renamed one, so the
+  // rename and the creation are durable before another writer follows the path.
+  auto fresh = open_live_file(path);
+  if (options_.fsync && sync_parent_dir(path) != 0)
+    log::warning("audit: {}: cannot fsync its directory", path.string());
+  ::close(fd_);  // drops the lock
   fd_ = -1;
-  size_ = 0;
-  log::info("audit: rotated {} to {} (last seq {})", options_.path.string(), target.string(), position_.seq);
-  return ensure_open();
+  synced_ = false;  // the next commit reads where the chain stands (another writer may be first)
+  if (!fresh) {
+    log::error("audit: {}", fresh.error());  // the next commit retries
+    return errc::io_failure;
+  }
+  fd_ = *fresh;
+  return {};
 }
 
 void log_writer::fail(error_code ec) {

@@ -1,26 +1,41 @@
 // The audit log writer: appends records (record.hpp) to a hash-chained JSON Lines
 // file from any number of threads, with group commit.
 //
-// One writer thread owns the file. Appenders queue records; the thread takes
-// everything queued, writes it in one write(2) and, with `fsync`, one fdatasync(2),
-// then completes every appender of that batch — so records that arrive while one
-// fsync runs share the next one, and a decision is on disk before the reply that
-// depends on it (SPEC §3 audit.fsync: always). A request's records are contiguous
-// in the chain and requests keep their order.
+// Each writer has one thread. Appenders queue records; the thread takes everything
+// queued, writes it in one write(2) and, with `fsync`, one fdatasync(2), then
+// completes every appender of that batch — so records that arrive while one fsync
+// runs share the next one, and a decision is on disk before the reply that depends
+// on it (SPEC §3 audit.fsync: always). A request's records are contiguous in the
+// chain and requests keep their order.
+//
+// Several writers, even in different processes (`kizuna serve` and `kizuna hold
+// release`), append to one chain: each batch is committed under an exclusive
+// flock(2) on the live file, held only for that commit (or a rotation). Under it a
+// writer first catches up: when the live path names another file than the one it
+// has open (another writer rotated), it reopens the path; when the file's size is
+// not the size it last left it at (another writer appended), it re-reads the tail
+// (tail_recovery.hpp) for the current seq and hash. Then it numbers and links its
+// batch, writes, syncs, notes the new size and unlocks. Per batch that is one
+// flock/unlock, one fstat and one stat; the tail is read only after another writer.
 //
 // Restarts: open() continues the chain where the files end (tail_recovery.hpp) and
-// refuses a file whose last line is not a valid record. Rotation (max_bytes, or
-// rotate() on SIGHUP): the live file is renamed "<path>.<UTC yyyymmddThhmmss>.<seq>"
-// and a new one started whose first record's prev is the last hash of the renamed
-// one; the chain never restarts. Do not let logrotate rename the file (it may
-// compress or delete files kizuna rotated); a flock(2) keeps a second process out.
+// refuses a file whose last line is not a valid record. The same check runs each
+// time the tail is re-read under the lock: a tail that does not verify (truncated
+// or edited by a third party), or a chain that went back (records removed), means
+// the chain is broken; nothing is written after it. Rotation (max_bytes, or
+// rotate() on SIGHUP), by whichever writer sees the need, under the lock: the live
+// file is renamed "<path>.<UTC yyyymmddThhmmss>.<seq>" and a new one started whose
+// first record's prev is the last hash of the renamed one; the other writers follow
+// the path at their next commit; the chain never restarts. Do not let logrotate
+// rename the file (it may compress or delete files kizuna rotated).
 //
 // Limits: `max_pending` records queued; past it an asynchronous append fails at once
 // with boost::asio::error::no_buffer_space (the caller defers the recipient: fail
 // closed) and a blocking one waits. Errors: a failed write is rolled back
 // (ftruncate) and that batch fails with errc::io_failure; a failed fdatasync leaves
-// the file in an unknown state, so every later append fails with errc::io_failure
-// until a restart re-reads the file. After close(): errc::shutting_down.
+// the file in an unknown state, and a broken chain (above) cannot be continued, so
+// in both cases every later append fails with errc::io_failure until a restart
+// re-reads the file. After close(): errc::shutting_down.
 // Files are created 0640 in directories created 0750 (both subject to the umask).
 #pragma once
 
@@ -40,6 +55,7 @@
 #include <vector>
 
 #include "relay/audit/chain.hpp"
+#include "relay/audit/live_file.hpp"
 #include "relay/audit/record.hpp"
 #include "relay/core/errc.hpp"
 
@@ -51,15 +67,17 @@ struct writer_options {
   bool fsync = true;                           // audit.fsync: always (true) | never (false: tests, benchmarks)
   std::uint64_t max_bytes = 256ull << 20;      // rotate once the live file reaches this size (0 = only on rotate())
   std::size_t max_pending = 65536;             // records queued for the writer thread
-  bool repair_truncated_tail = false;          // cut off a partial last line (logged) instead of refusing to open
+  bool repair_truncated_tail = false;          // cut off a partial last line (logged) instead of refusing it,
+                                               // at open and when the tail is re-read (a writer killed mid-write)
 };
 
 class log_writer {
  public:
   using completion = std::move_only_function<void(error_code)>;
 
-  // Opens (creating directories and file) and starts the writer thread. The error
-  // is one line naming the file (and line) for the operator.
+  // Opens (creating directories and file), reads where the chain stands (under the
+  // lock) and starts the writer thread. The error is one line naming the file (and
+  // line) for the operator.
   static std::expected<std::unique_ptr<log_writer>, std::string> open(writer_options options);
 
   ~log_writer();  // close()
@@ -88,7 +106,8 @@ class log_writer {
   // thread, never from a completion.
   void close();
 
-  // The last record written (seq 0 and 64 zeros before the first).
+  // The last record of the chain as this writer last saw it (its own last commit, or
+  // another writer's when it caught up); seq 0 and 64 zeros before the first.
   chain_position position() const;
 
  private:
@@ -98,12 +117,12 @@ class log_writer {
     bool rotate = false;
   };
 
-  explicit log_writer(writer_options options, chain_position start, int fd, std::uint64_t size);
+  explicit log_writer(writer_options options);
   void submit(request r, bool wait_for_space);
   void run();
   error_code commit(std::vector<request>& batch);
-  error_code rotate_now();
-  error_code ensure_open();
+  error_code rotate_chain(bool only_when_full);
+  std::expected<void, std::string> catch_up();
   void fail(error_code ec);
 
   const writer_options options_;
@@ -114,13 +133,15 @@ class log_writer {
   std::deque<request> queue_;
   std::size_t pending_records_ = 0;
   bool closing_ = false;
-  error_code broken_;              // sticky: the file is in an unknown state
+  error_code broken_;              // sticky: the file is in an unknown state, or the chain broken
   chain_position published_;       // copy of position_ for position()
 
-  // Writer thread only (and the constructor).
+  // Writer thread only (and open(), before it starts). fd_ is locked only inside
+  // commit() and rotate_chain().
   chain_position position_;
   int fd_ = -1;
-  std::uint64_t size_ = 0;
+  file_state file_;      // the file fd_ names; its size is where this writer last left it
+  bool synced_ = false;  // position_ and file_.size describe fd_'s file (false: re-read the tail)
 
   std::thread thread_;
 };

@@ -14,6 +14,8 @@
 #include "relay/core/log.hpp"
 #include "relay/cli/subcommands.hpp"
 #include "relay/daemon/server.hpp"
+#include "relay/policy/loader.hpp"
+#include "relay/smtp/security.hpp"
 
 namespace kizuna::cli {
 namespace {
@@ -26,7 +28,10 @@ constexpr std::string_view top_help =
     "\n"
     "commands:\n"
     "  serve --config FILE   run the relay in the foreground (systemd Type=notify aware)\n"
-    "  check --config FILE   validate the configuration; print file:line:col: message per error\n"
+    "  check --config FILE   validate the configuration and policies; print file:line:col: message per error\n"
+    "  optout ...            manage the opt-out list in Redis (kizuna optout --help)\n"
+    "  hold ...              the review queue of held copies (kizuna hold --help)\n"
+    "  audit ...             verify the audit log's hash chain (kizuna audit --help)\n"
     "  version               print the version\n"
     "\n"
     "Run 'kizuna <command> --help' for a command's options.\n";
@@ -41,7 +46,8 @@ constexpr std::string_view serve_help =
 constexpr std::string_view check_help =
     "usage: kizuna check --config FILE\n"
     "\n"
-    "Validates the configuration. Prints one 'file:line:col: message' line per problem.\n"
+    "Validates the configuration, every policy file it names, and the TLS certificates,\n"
+    "keys and credential files. Prints one 'file:line:col: message' line per problem.\n"
     "Exit status: 0 when valid, 78 otherwise.\n";
 
 struct options {
@@ -85,12 +91,26 @@ std::expected<config::snapshot, int> load_or_report(const std::string& file) {
   return *cfg;
 }
 
+// Everything serve would refuse: the config, every policy file, and the
+// contents of TLS certificates, keys and credential files.
 int cmd_check(const options& o) {
   if (o.help) return std::fputs(check_help.data(), stdout), 0;
   if (!o.config) return std::fputs("kizuna check: --config FILE is required\n", stderr), ex_usage;
   auto cfg = load_or_report(*o.config);
   if (!cfg) return cfg.error();
-  std::printf("%s: ok\n", o.config->c_str());
+  bool ok = true;
+  auto policies = policy::load((*cfg)->policies);
+  if (!policies) {
+    for (const auto& d : policies.error()) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+    ok = false;
+  }
+  if (auto security = smtp::load_security(**cfg); !security) {
+    std::fprintf(stderr, "%s: %s\n", o.config->c_str(), security.error().c_str());
+    ok = false;
+  }
+  if (!ok) return ex_config;
+  std::printf("%s: ok (%zu policy rules, version %s)\n", o.config->c_str(), (*policies)->rules.size(),
+              (*policies)->version.substr(0, 12).c_str());
   return 0;
 }
 

@@ -163,7 +163,7 @@ asio::awaitable<int> release(redis_session& redis, const loaded& all, const deli
     auto data = co_await store::fetch_recipient(redis.client(), redis.prefix(), h.address, {}, {},
                                                 std::chrono::system_clock::now());
     if (!data) co_return redis.unreachable(data.error());
-    policy::inputs in{h.address, &*data, {true, h.campaign.empty() ? std::nullopt : std::optional(h.campaign), h.category},
+    policy::inputs in{h.address, &data->data, {true, true, h.campaign.empty() ? std::nullopt : std::optional(h.campaign), h.category},
                       std::chrono::system_clock::now()};
     const policy::decision d = policy::evaluate(check, in);
     if (d.action != policy::action::relay) {

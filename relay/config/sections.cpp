@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cassert>
 #include <string_view>
 
@@ -46,6 +47,19 @@ const yaml_node* decode_listener(decoder& d, const yaml_node& node, const std::s
     out.tls = std::move(tls);
   }
   f.input_file("auth", out.auth_users);
+  if (const auto* v = f.take("category")) {
+    // A category is an identifier (it names opt-out scopes): lower-case ASCII words.
+    if (auto c = d.string(*v, f.path_of("category"))) {
+      const bool ok = std::all_of(c->begin(), c->end(), [](char ch) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.';
+      });
+      if (ok)
+        out.category = *c;
+      else
+        d.error(*v, fmt::format("{}: expected a lower-case category name like newsletter, got \"{}\"",
+                                f.path_of("category"), *c));
+    }
+  }
   out.allow_clients = default_allow_clients();
   if (const auto* v = f.take("allow_clients")) {
     const auto where = f.path_of("allow_clients");

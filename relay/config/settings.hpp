@@ -31,6 +31,9 @@ struct listener_settings {
   protocol proto = protocol::smtp;    // protocol (smtp): smtp | lmtp
   std::optional<tls_settings> tls;    // tls: STARTTLS on this listener (absent: off)
   std::filesystem::path auth_users;   // auth: users file with hashed passwords (absent: no AUTH)
+  std::string category;               // category (none): every message on this listener has this
+                                      //   category (X-Kizuna-Category is ignored there), so opt-outs
+                                      //   are decided at RCPT; e.g. a marketing-only port
   std::vector<cidr> allow_clients;    // allow_clients ([127.0.0.1/32, ::1/128]): who may relay
                                       //   without AUTH; unix sockets are always local
 };

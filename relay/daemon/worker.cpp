@@ -224,6 +224,7 @@ asio::awaitable<void> worker::serve(smtp::server_session::socket_type socket, st
   ss.command_timeout = std::chrono::seconds(cfg.limits.command_timeout_s);
   ss.data_timeout = std::chrono::seconds(cfg.limits.data_timeout_s);
   ss.max_line_bytes = cfg.limits.max_line_bytes;
+  ss.category = listener.category;
   if (!allowed)
     log::info("{}: client not in allow_clients, {}", label, sec.users ? "must authenticate" : "refused");
 

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include "relay/store/keys.hpp"
+#include "relay/store/recipient_lookup.hpp"
 
 namespace kizuna::delivery {
 
@@ -40,13 +41,15 @@ boost::asio::awaitable<std::expected<std::set<std::string>, error_code>> deliver
 }
 
 boost::asio::awaitable<error_code> delivered_memo::remember(const std::string& digest,
-                                                            const std::vector<std::string>& delivered) {
+                                                            const std::vector<std::string>& delivered,
+                                                            const std::vector<std::string>& hint_addresses) {
   const std::string key = store::delivered_key(prefix_, digest);
   store::redis_command sadd{std::string("SADD"), key};
   sadd.insert(sadd.end(), delivered.begin(), delivered.end());
   std::vector<store::redis_command> cmds;
   cmds.push_back(std::move(sadd));
   cmds.push_back({std::string("EXPIRE"), key, std::to_string(ttl_s_)});
+  store::append_retry_hint_commands(cmds, prefix_, hint_addresses, ttl_s_);
   auto r = co_await redis_.pipeline(std::move(cmds));
   if (!r) co_return r.error();
   for (auto& v : *r)

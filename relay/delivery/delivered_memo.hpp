@@ -13,6 +13,9 @@
 // recipients, so one part completing never erases another part's record.
 //
 // Key: <prefix>delivered:<hex digest>, a Redis set of recipient addresses.
+// Reading it costs a round trip after DATA, so it is read only when one of the
+// message's recipients carries a retry hint (retry:{addr}, same TTL) set here
+// when a memo is written: the common, first-attempt message skips it.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -34,7 +37,10 @@ class delivered_memo {
       : redis_(redis), prefix_(std::move(key_prefix)), ttl_s_(ttl_s) {}
 
   boost::asio::awaitable<std::expected<std::set<std::string>, error_code>> recall(const std::string& digest);
-  boost::asio::awaitable<error_code> remember(const std::string& digest, const std::vector<std::string>& delivered);
+  // Records `delivered` and marks every (normalized) address of the transaction
+  // with a retry hint, so their next RCPT lookup says the memo must be read.
+  boost::asio::awaitable<error_code> remember(const std::string& digest, const std::vector<std::string>& delivered,
+                                              const std::vector<std::string>& hint_addresses);
   boost::asio::awaitable<error_code> forget(const std::string& digest, const std::vector<std::string>& recipients);
 
  private:

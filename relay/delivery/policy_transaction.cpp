@@ -1,5 +1,6 @@
 #include "relay/delivery/policy_transaction.hpp"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "relay/core/address.hpp"
@@ -67,7 +68,10 @@ asio::awaitable<smtp::reply> policy_transaction::check_recipient(const smtp::env
       log::error("{} audit write failed: {}", env.id, ec.message());
     co_return fail_closed();
   }
-  policy::inputs in{*address, &*data, {}, now};
+  // The campaign is not known before DATA, except a listener's fixed category.
+  policy::campaign_info campaign;
+  if (!env.fixed_category.empty()) campaign = {true, false, std::nullopt, env.fixed_category};
+  policy::inputs in{*address, &data->data, campaign, now};
   const policy::decision d = policy::evaluate(policies, in);
   if (d.final && (d.action == policy::action::reject || d.action == policy::action::defer)) {
     rec.decision = audit_action(d.action);
@@ -82,7 +86,7 @@ asio::awaitable<smtp::reply> policy_transaction::check_recipient(const smtp::env
     if (d.action == policy::action::reject) co_return smtp::reply{550, "5.7.1", "<" + rcpt + ">: " + d.reason};
     co_return smtp::reply{450, "4.7.1", "<" + rcpt + ">: " + d.reason};
   }
-  recipients_.push_back({std::move(*address), std::move(*data)});
+  recipients_.push_back({std::move(*address), std::move(data->data), data->retry_pending});
   co_return smtp::replies::recipient_ok();
 }
 
@@ -100,7 +104,12 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
   }
 
   const mime::control_headers control = mime::read_control_headers(*message);
-  policy::campaign_info campaign{true, control.campaign, control.category.value_or(policies.default_category)};
+  policy::campaign_info campaign{true, true, control.campaign,
+                                 !env.fixed_category.empty() ? env.fixed_category
+                                                             : control.category.value_or(policies.default_category)};
+  if (!env.fixed_category.empty() && control.category && *control.category != env.fixed_category)
+    log::warning("{} X-Kizuna-Category '{}' ignored: the listener's category is '{}'", env.id, *control.category,
+                 env.fixed_category);
   const std::string copy = control.any_control ? mime::strip_control_headers(*message) : std::string();
   const std::string& relayed = control.any_control ? copy : *message;
   const std::string message_id = control.message_id.value_or(env.id);
@@ -111,8 +120,12 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
   std::vector<std::string> remembered;
   std::unordered_map<std::string_view, std::size_t> first_of;
   std::vector<bool> settled(n, false);
-  if (!env.lmtp) {
-    digest = message_digest(env.mail_from, *message);
+  // Only when some recipient has a retry hint can an earlier attempt have left a
+  // memo: otherwise the round trip is skipped (the common case).
+  const bool may_be_retry =
+      std::any_of(recipients_.begin(), recipients_.end(), [](const recipient& r) { return r.retry_pending; });
+  if (!env.lmtp) digest = message_digest(env.mail_from, *message);
+  if (!env.lmtp && may_be_retry) {
     auto done = co_await memo.recall(digest);
     if (!done) {
       log::warning("{} cannot read delivery memo: {}; deferring", env.id, done.error().message());
@@ -227,8 +240,10 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
 
   if (!env.lmtp) {
     if (outcome.summary.transient()) {
+      std::vector<std::string> addresses;
+      for (const auto& r : recipients_) addresses.push_back(r.address);
       if (!handled.empty())
-        if (auto ec = co_await memo.remember(digest, handled))
+        if (auto ec = co_await memo.remember(digest, handled, addresses))
           log::error("{} cannot remember {} handled recipients ({}): a retry may duplicate them", env.id,
                      handled.size(), ec.message());
     } else if (!remembered.empty()) {

@@ -38,6 +38,7 @@ class policy_transaction final : public smtp::transaction {
   struct recipient {
     std::string address;  // normalized
     policy::recipient_data data;
+    bool retry_pending = false;  // the memo must be read for this message (store::recipient_record)
   };
 
   std::shared_ptr<const context> ctx_;

@@ -27,7 +27,8 @@ struct recipient_data {
 };
 
 struct campaign_info {
-  bool known = false;  // false at RCPT time: headers are not read yet
+  bool known = false;  // the category is known: after DATA, or at RCPT on a listener with a fixed category
+  bool id_known = true;  // with known: false at RCPT (the id comes with the headers)
   std::optional<std::string> id;
   std::string category;  // after defaults; "" when none applies
 };

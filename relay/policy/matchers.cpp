@@ -124,7 +124,7 @@ struct visitor {
     const bool by_id = m.which == campaign_match::part::id;
     const char* label = by_id ? "campaign.id" : "campaign.category";
     const auto& c = ctx.in.campaign;
-    if (!c.known) return {tri::unknown, fmt::format("{} not known before DATA", label)};
+    if (!c.known || (by_id && !c.id_known)) return {tri::unknown, fmt::format("{} not known before DATA", label)};
     if (by_id) {
       if (!c.id) return {tri::no, "campaign.id none"};
       return {listed(m.values, *c.id) ? tri::yes : tri::no, fmt::format("campaign.id {}", shown(*c.id))};

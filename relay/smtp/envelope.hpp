@@ -21,6 +21,7 @@ struct envelope {
   mail_parameters params;      // SIZE, BODY, SMTPUTF8: carried to downstream
   std::vector<std::string> recipients;
   std::string trace_header;    // our Received: line(s), CRLF-terminated, sent before the message
+  std::string fixed_category;  // the listener's `category`: every message here has it ("" = from headers)
 };
 
 }  // namespace kizuna::smtp

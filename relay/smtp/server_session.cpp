@@ -227,6 +227,7 @@ class server_session::impl {
     if (!txn_ || txn_serial_ != protocol_.transaction_serial()) {
       env.id = make_transaction_id();
       env.client_address = settings_.client_address;
+      env.fixed_category = settings_.category;
       txn_ = handler_->begin(env);
       txn_serial_ = protocol_.transaction_serial();
     }

@@ -37,6 +37,7 @@ struct session_settings {
   std::chrono::seconds command_timeout{300};
   std::chrono::seconds data_timeout{600};
   std::size_t max_line_bytes = 65536;
+  std::string category;  // the listener's fixed category ("" = none)
   tls_context tls;                          // set when protocol.starttls
   std::shared_ptr<const auth_users> users;  // set when protocol.auth
 };

@@ -45,10 +45,10 @@ bool to_sent(const redis_value& v, std::vector<policy::sent_entry>& out) {
 
 }  // namespace
 
-boost::asio::awaitable<std::expected<policy::recipient_data, error_code>> fetch_recipient(
+boost::asio::awaitable<std::expected<recipient_record, error_code>> fetch_recipient(
     redis_client& redis, std::string_view prefix, std::string_view address, const policy::data_needs& needs,
     std::chrono::seconds sent_period, clock::time_point now) {
-  enum class part { optout, optout_domain, contact, exclusion, consent, sent };
+  enum class part { optout, optout_domain, contact, exclusion, consent, sent, retry };
   std::vector<redis_command> cmds;
   std::vector<part> parts;
   auto hgetall = [&](std::string key, part p) {
@@ -70,9 +70,13 @@ boost::asio::awaitable<std::expected<policy::recipient_data, error_code>> fetch_
     parts.push_back(part::sent);
   }
 
+  cmds.push_back(redis_command{std::string("EXISTS"), address_key(prefix, "retry", address)});
+  parts.push_back(part::retry);
+
   auto replies = co_await redis.pipeline(std::move(cmds));
   if (!replies) co_return std::unexpected(replies.error());
-  policy::recipient_data data;
+  recipient_record record;
+  policy::recipient_data& data = record.data;
   const auto malformed = std::unexpected(make_error_code(errc::redis_error));
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const redis_value& v = (*replies)[i];
@@ -84,10 +88,21 @@ boost::asio::awaitable<std::expected<policy::recipient_data, error_code>> fetch_
       case part::exclusion: ok = to_map(v, data.exclusion); break;
       case part::consent: ok = to_map(v, data.consent); break;
       case part::sent: ok = to_sent(v, data.sent); break;
+      case part::retry:
+        ok = v.type == redis_value::kind::integer;
+        record.retry_pending = v.integer != 0;
+        break;
     }
     if (!ok) co_return malformed;
   }
-  co_return data;
+  co_return record;
+}
+
+void append_retry_hint_commands(std::vector<redis_command>& out, std::string_view prefix,
+                                const std::vector<std::string>& addresses, unsigned ttl_s) {
+  for (const auto& a : addresses)
+    out.push_back(redis_command{std::string("SET"), address_key(prefix, "retry", a), std::string("1"),
+                                std::string("EX"), std::to_string(ttl_s)});
 }
 
 void append_sent_commands(std::vector<redis_command>& out, std::string_view prefix, std::string_view address,

@@ -126,9 +126,13 @@ class Kizuna:
     """`kizuna serve` with a generated config; `listen` entries may use port 0."""
 
     def __init__(self, tmp, downstream, redis_sock, protocols=("smtp", "lmtp"), extra_yaml="", listen_extra=""):
+        """protocols: "smtp"/"lmtp", or (name, protocol, listener yaml) for a named listener."""
         self.tmp = tmp
         self.config = os.path.join(tmp, "kizuna.yaml")
-        listen = "".join(f"  - address: 127.0.0.1:0\n    protocol: {p}\n{listen_extra}" for p in protocols)
+        entries = [(p, p, "") if isinstance(p, str) else p for p in protocols]
+        protocols = [name for name, _, _ in entries]
+        listen = "".join(f"  - address: 127.0.0.1:0\n    protocol: {proto}\n{listen_extra}{extra}"
+                         for _, proto, extra in entries)
         self.yaml = (f"threads: 2\nlisten:\n{listen}downstream:\n{downstream}\n"
                      f"redis:\n  address: unix:{redis_sock}\n  timeout_ms: 500\n"
                      f"state_dir: {tmp}/state\n{extra_yaml}")
@@ -153,6 +157,17 @@ class Kizuna:
 
     def signal(self, sig):
         self.proc.send_signal(sig)
+
+    def cli(self, *args, timeout=60):
+        """Runs `kizuna <args> --config <this config>`."""
+        return subprocess.run([KIZUNA, *args, "--config", self.config], capture_output=True, text=True,
+                              timeout=timeout)
+
+    def audit_records(self):
+        import json
+        path = os.path.join(self.tmp, "state", "audit.jsonl")
+        with open(path, encoding="utf-8") as f:
+            return [json.loads(line) for line in f if line.strip()]
 
     def stop(self, timeout=40):
         if self.proc.poll() is None:

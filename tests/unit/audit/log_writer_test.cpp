@@ -1,6 +1,8 @@
 // log_writer: the chain continues across restarts and rotations, concurrent
-// appenders get a gap-free chain, a truncated or invalid tail stops the writer
-// from opening (unless asked to repair), and a closed writer refuses records.
+// appenders get a gap-free chain — also from several writers and processes on one
+// file, whichever rotates — a truncated or invalid tail stops the writer from
+// opening (unless asked to repair) or from appending when a third party left it
+// between two batches, and a closed writer refuses records.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -9,7 +11,10 @@
 #include <boost/test/unit_test.hpp>
 
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <set>
 #include <thread>
 
@@ -75,11 +80,176 @@ BOOST_FIXTURE_TEST_CASE(the_chain_continues_across_a_restart, log_dir) {
   BOOST_TEST(r.files == 1u);
 }
 
-BOOST_FIXTURE_TEST_CASE(a_second_writer_on_the_same_file_is_refused, log_dir) {
+BOOST_FIXTURE_TEST_CASE(two_writers_on_one_file_interleave_into_one_gap_free_chain, log_dir) {
+  auto a = open_writer(path);
+  auto b = open_writer(path);  // its own fd: the flock serializes the two like two processes
+  for (int i = 0; i < 20; ++i) {
+    BOOST_TEST_REQUIRE(!a->append_blocking(samples(i * 6, 3)));
+    BOOST_TEST_REQUIRE(!b->append_blocking(samples(i * 6 + 3, 3)));
+  }
+  BOOST_TEST(b->position().seq == 120u);
+  BOOST_TEST(a->position().seq == 117u);  // what a last saw: its own commit
+
+  // And at the same time, from two threads.
+  std::atomic<int> failures = 0;
+  std::vector<std::thread> pool;
+  for (auto* w : {a.get(), b.get()})
+    pool.emplace_back([&, w, base = w == a.get() ? 1000 : 2000] {
+      for (int i = 0; i < 100; ++i)
+        if (w->append_blocking(samples(base + i * 2, 2))) ++failures;
+    });
+  for (auto& th : pool) th.join();
+  BOOST_TEST(failures.load() == 0);
+  a->close();
+  b->close();
+
+  const auto r = verify_chain(path);
+  BOOST_TEST(r.ok(), r.problem);
+  BOOST_TEST(r.records == 520u);
+  BOOST_TEST(r.last_seq == 520u);
+  std::set<std::string> recipients;
+  for (const auto& line : lines_of(path)) recipients.insert(field(line, "rcpt"));
+  BOOST_TEST(recipients.size() == 520u);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_forked_process_and_this_one_append_to_one_chain, log_dir) {
+  // Fork before any writer thread exists: the child starts from a single-threaded copy.
+  int ready[2];
+  BOOST_TEST_REQUIRE(::pipe(ready) == 0);
+  const pid_t child = ::fork();
+  BOOST_TEST_REQUIRE(child >= 0);
+  if (child == 0) {
+    // No Boost.Test in here: report through the exit status, never return into the runner.
+    ::close(ready[0]);
+    auto w = log_writer::open({.path = path, .fsync = false});
+    if (!w) ::_exit(2);
+    const char go = 'x';
+    if (::write(ready[1], &go, 1) != 1) ::_exit(3);
+    int failed = 0;
+    for (int i = 0; i < 200; ++i)
+      if ((*w)->append_blocking({sample(10000 + i)})) ++failed;
+    (*w)->close();
+    ::_exit(failed == 0 ? 0 : 1);
+  }
+  ::close(ready[1]);
   auto w = open_writer(path);
-  auto second = log_writer::open({.path = path, .fsync = false});
-  BOOST_TEST_REQUIRE(!second.has_value());
-  BOOST_TEST(contains(second.error(), "in use by another process"), second.error());
+  char go = 0;
+  BOOST_TEST(::read(ready[0], &go, 1) == 1);  // the child has its writer: start together
+  ::close(ready[0]);
+  int failed = 0;
+  for (int i = 0; i < 200; ++i)
+    if (w->append_blocking({sample(i)})) ++failed;
+  w->close();
+  int status = 0;
+  BOOST_TEST_REQUIRE(::waitpid(child, &status, 0) == child);
+  BOOST_TEST(WIFEXITED(status));
+  BOOST_TEST(WEXITSTATUS(status) == 0);
+  BOOST_TEST(failed == 0);
+
+  const auto r = verify_chain(path);  // seq goes up by exactly 1 and every prev links
+  BOOST_TEST(r.ok(), r.problem);
+  BOOST_TEST(r.records == 400u);
+  BOOST_TEST(r.last_seq == 400u);
+  std::set<std::string> recipients;
+  for (const auto& line : lines_of(path)) recipients.insert(field(line, "rcpt"));
+  BOOST_TEST(recipients.size() == 400u);
+}
+
+BOOST_FIXTURE_TEST_CASE(one_writer_rotates_while_the_other_keeps_appending, log_dir) {
+  auto a = open_writer(path);
+  auto b = open_writer(path);
+  std::atomic<int> failures = 0;
+  std::thread appender([&] {
+    for (int i = 0; i < 300; ++i)
+      if (b->append_blocking({sample(i)})) ++failures;
+  });
+  int rotations_failed = 0;
+  for (int r = 0; r < 10; ++r) {
+    if (a->append_blocking({sample(1000 + r)})) ++rotations_failed;
+    if (a->rotate()) ++rotations_failed;
+  }
+  appender.join();
+  BOOST_TEST(failures.load() == 0);
+  BOOST_TEST(rotations_failed == 0);
+  // b follows the last rotation too: its next record starts the new live file.
+  BOOST_TEST(!a->rotate());
+  BOOST_TEST(!b->append_blocking({sample(9999)}));
+  a->close();
+  b->close();
+  const auto live = lines_of(path);
+  BOOST_TEST_REQUIRE(live.size() == 1u);
+  BOOST_TEST(field(live[0], "rcpt") == "user9999@example.org");
+
+  const auto rotated = rotated_files(path).value();
+  BOOST_TEST(rotated.size() >= 10u);
+  const auto r = verify_chain(path);
+  BOOST_TEST(r.ok(), r.problem);
+  BOOST_TEST(r.records == 311u);
+  BOOST_TEST(r.files == rotated.size() + 1);
+}
+
+BOOST_FIXTURE_TEST_CASE(two_writers_rotating_by_size_keep_one_chain, log_dir) {
+  auto a = open_writer(path, 2000);
+  auto b = open_writer(path, 2000);
+  std::atomic<int> failures = 0;
+  std::vector<std::thread> pool;
+  for (auto* w : {a.get(), b.get()})
+    pool.emplace_back([&, w, base = w == a.get() ? 0 : 1000] {
+      for (int i = 0; i < 100; ++i)
+        if (w->append_blocking({sample(base + i)})) ++failures;
+    });
+  for (auto& th : pool) th.join();
+  BOOST_TEST(failures.load() == 0);
+  a->close();
+  b->close();
+  const auto rotated = rotated_files(path).value();
+  BOOST_TEST(rotated.size() >= 5u);
+  for (const auto& f : rotated) BOOST_TEST(std::filesystem::file_size(f) >= 2000u);  // each rotated once, when full
+  const auto r = verify_chain(path);
+  BOOST_TEST(r.ok(), r.problem);
+  BOOST_TEST(r.records == 200u);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_tail_tampered_between_two_batches_stops_the_writer, log_dir) {
+  auto w = open_writer(path);
+  write_samples(*w, 1, 5);
+  auto lines = lines_of(path);
+  lines.back().replace(lines.back().find("user5@"), 6, "user55@");  // a third party edits the last record
+  write_lines(path, lines);
+  const std::string tampered = slurp(path);
+  BOOST_TEST(w->append_blocking({sample(6)}) == make_error_code(kizuna::errc::io_failure));
+  BOOST_TEST(w->append_blocking({sample(7)}) == make_error_code(kizuna::errc::io_failure));  // and stays stopped
+  BOOST_TEST(w->rotate() == make_error_code(kizuna::errc::io_failure));
+  w->close();
+  BOOST_TEST(slurp(path) == tampered);  // nothing written after the bad line
+  BOOST_TEST(rotated_files(path).value().empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(records_cut_from_the_end_between_two_batches_stop_the_writer, log_dir) {
+  auto w = open_writer(path);
+  write_samples(*w, 1, 5);
+  auto lines = lines_of(path);
+  lines.resize(3);  // valid on its own: only the writer that wrote seq 5 can tell
+  write_lines(path, lines);
+  BOOST_TEST(w->append_blocking({sample(6)}) == make_error_code(kizuna::errc::io_failure));
+  w->close();
+  BOOST_TEST(lines_of(path) == lines, boost::test_tools::per_element());
+}
+
+BOOST_FIXTURE_TEST_CASE(a_partial_line_left_by_another_writer_is_refused_or_repaired, log_dir) {
+  auto strict = open_writer(path);
+  auto repairing = log_writer::open({.path = path, .fsync = false, .repair_truncated_tail = true});
+  BOOST_TEST_REQUIRE(repairing.has_value());
+  write_samples(*strict, 1, 3);
+  const std::string whole = slurp(path);
+  spit(path, whole + R"({"ts":"2026-11-22T15:04:05.123Z","seq":4,"instan)");  // a writer killed mid-write
+  BOOST_TEST(strict->append_blocking({sample(4)}) == make_error_code(kizuna::errc::io_failure));
+  BOOST_TEST(!(*repairing)->append_blocking({sample(4)}));  // cuts the partial line off, continues at seq 4
+  (*repairing)->close();
+  strict->close();
+  const auto r = verify_chain(path);
+  BOOST_TEST(r.ok(), r.problem);
+  BOOST_TEST(r.records == 4u);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_truncated_tail_stops_the_writer_unless_repair_is_asked, log_dir) {
