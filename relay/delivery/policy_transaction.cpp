@@ -1,6 +1,7 @@
 #include "relay/delivery/policy_transaction.hpp"
 
 #include <algorithm>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <unordered_map>
 
 #include "relay/core/address.hpp"
@@ -221,17 +222,16 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
   for (auto& r : outcome.per_recipient) r = with_enhanced(std::move(r));
   outcome.summary = summarize(env, outcome.per_recipient);
 
-  if (!writes.empty()) {
-    auto w = co_await ctx_->redis->pipeline(std::move(writes));
-    if (!w) log::warning("{} cannot record sends for frequency caps: {}", env.id, w.error().message());
-  }
   // Handled = relayed, dropped or held: what a retry must not do again.
   std::vector<std::string> handled;
   for (std::size_t i = 0; i < n; ++i)
     if (outcome.per_recipient[i].positive()) handled.push_back(env.recipients[i]);
   // Decisions on disk before the reply; if they cannot be, the client must retry
-  // (and the memo below keeps the retry from sending anything twice).
-  if (auto ec = co_await ctx_->audit->append(ctx_->executor, std::move(records))) {
+  // (and the memo below keeps the retry from sending anything twice). The
+  // frequency-cap record goes to Redis at the same time: the two waits overlap.
+  using namespace asio::experimental::awaitable_operators;
+  if (error_code ec = co_await (ctx_->audit->append(ctx_->executor, std::move(records)) &&
+                                record_sends(env.id, std::move(writes)))) {
     log::error("{} audit write failed: {}; deferring the reply", env.id, ec.message());
     outcome.summary = {451, "4.3.0", "cannot record the decision now, try again later"};
     for (auto& r : outcome.per_recipient)
@@ -252,6 +252,12 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
     }
   }
   co_return outcome;
+}
+
+asio::awaitable<void> policy_transaction::record_sends(std::string id, std::vector<store::redis_command> writes) {
+  if (writes.empty()) co_return;
+  auto w = co_await ctx_->redis->pipeline(std::move(writes));
+  if (!w) log::warning("{} cannot record sends for frequency caps: {}", id, w.error().message());
 }
 
 }  // namespace kizuna::delivery

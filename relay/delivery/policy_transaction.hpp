@@ -41,6 +41,9 @@ class policy_transaction final : public smtp::transaction {
     bool retry_pending = false;  // the memo must be read for this message (store::recipient_record)
   };
 
+  // sent:{addr} entries for the frequency caps (store::append_sent_commands).
+  boost::asio::awaitable<void> record_sends(std::string id, std::vector<store::redis_command> writes);
+
   std::shared_ptr<const context> ctx_;
   std::vector<recipient> recipients_;  // one per accepted RCPT, in envelope order
   std::vector<audit::record> rcpt_records_;  // RCPT-time decisions, written before their reply

@@ -9,10 +9,11 @@ import os
 import shutil
 import signal
 import smtplib
+import subprocess
 import time
 import unittest
 
-from harness import SOURCE_DIR, Line, RelayTestCase, wait_for
+from harness import KIZUNA, SOURCE_DIR, Line, RelayTestCase, wait_for
 
 P = "kizuna:"
 
@@ -210,6 +211,32 @@ class Policies(RelayTestCase):
         record = [r for r in self.k.audit_records() if r["decision"] == "relay"][0]
         self.assertEqual((record["campaign"], record["category"]), ("spring", "newsletter"))
         self.assertTrue(record["downstream_reply"].startswith("250"))
+
+    def test_audit_verify_finds_tampering_in_the_relays_own_log(self):
+        for a in ("a@example.com", "b@example.com", "c@example.com", "d@example.com"):
+            self.contact(a)
+        self.redis.command("HSET", f"{P}optout:{{b@example.com}}", "*", "1700000000|cli|")
+        self.send(["a@example.com", "b@example.com", "c@example.com", "d@example.com"], message("newsletter"))
+        self.assertEqual(self.k.cli("audit", "verify").returncode, 0)
+        log = os.path.join(self.tmp, "state", "audit.jsonl")
+        with open(log, encoding="utf-8") as f:
+            lines = f.readlines()
+        self.assertGreaterEqual(len(lines), 4)
+
+        def verify(tampered, name):
+            path = os.path.join(self.tmp, name)
+            with open(path, "w", encoding="utf-8") as f:
+                f.writelines(tampered)
+            return subprocess.run([KIZUNA, "audit", "verify", "--log", path], capture_output=True, text=True)
+
+        edited = list(lines)
+        edited[1] = edited[1].replace('"drop"', '"relay"') if '"drop"' in edited[1] else edited[1].replace("@", "@x")
+        deleted = lines[:1] + lines[2:]
+        swapped = [lines[0], lines[2], lines[1]] + lines[3:]
+        for name, tampered in (("edited", edited), ("deleted", deleted), ("swapped", swapped)):
+            r = verify(tampered, name + ".jsonl")
+            self.assertEqual(r.returncode, 1, name)
+            self.assertIn(f"{name}.jsonl:2:", r.stderr + r.stdout, name)
 
     def test_sighup_with_broken_policy_keeps_old_rules(self):
         now = int(time.time())

@@ -1,0 +1,59 @@
+# Shared pieces of the relay benchmarks (sourced, not run): private peers on
+# loopback, started in $tmp and ended by PID on exit.
+#   needs: $tmp (a fresh directory), $kizuna (the binary)
+
+pids=()
+bench_cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 500); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.02; done; return 1; }
+
+# Postfix's smtp-sink on $sink_port.
+start_sink() {
+  sink_port=$(free_port)
+  local user; user=$([ "$(id -u)" -eq 0 ] && echo root || id -un)
+  smtp-sink -u "$user" -m 1000 "127.0.0.1:$sink_port" 1024 & pids+=($!)
+  wait_port "$sink_port"
+}
+
+# A private redis-server on $tmp/redis.sock.
+start_redis() {
+  redis-server --port 0 --unixsocket "$tmp/redis.sock" --save "" --appendonly no --dir "$tmp" \
+    --logfile "$tmp/redis.log" & pids+=($!)
+  for _ in $(seq 500); do redis-cli -s "$tmp/redis.sock" ping >/dev/null 2>&1 && break; sleep 0.02; done
+}
+
+# kizuna relaying to the sink, listening on $relay_port; extra YAML in $1.
+start_kizuna() {
+  relay_port=$(free_port)
+  cat > "$tmp/kizuna.yaml" <<YAML
+threads: ${KIZUNA_THREADS:-2}
+listen:
+  - address: 127.0.0.1:$relay_port
+downstream:
+  host: 127.0.0.1
+  port: $sink_port
+  max_connections: 32
+redis:
+  address: unix:$tmp/redis.sock
+state_dir: $tmp/state
+${1:-}
+YAML
+  "$kizuna" serve --config "$tmp/kizuna.yaml" 2>"$tmp/kizuna.log" & pids+=($!)
+  wait_port "$relay_port"
+}
+
+# Seconds (float) for one smtp-source run of $messages 1 KB messages over $sessions sessions,
+# to N$rcpt (N = 1..messages; default rcpt@example.com).
+run_source() {
+  local start end
+  start=$(date +%s.%N)
+  smtp-source -s "$sessions" -m "$messages" -l 1024 -d -N -t "${rcpt:-rcpt@example.com}" -f bench@example.org \
+    "127.0.0.1:$1" >/dev/null
+  end=$(date +%s.%N)
+  awk -v a="$start" -v b="$end" 'BEGIN { print b - a }'
+}
+
+rate() { awk -v m="$messages" -v t="$1" 'BEGIN { print m / t }'; }
+max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
