@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "relay/core/log.hpp"
+#include "relay/store/redis_password.hpp"
 
 namespace kizuna::cli {
 namespace asio = boost::asio;
@@ -54,14 +55,6 @@ asio::awaitable<error_code> probe(const endpoint& to, std::chrono::milliseconds 
   co_return ec;
 }
 
-std::expected<std::string, std::string> read_password(const std::filesystem::path& file) {
-  if (file.empty()) return std::string{};
-  std::ifstream in(file);
-  std::string line;
-  if (!in || !std::getline(in, line)) return std::unexpected("cannot read redis.password_file " + file.string());
-  return line;
-}
-
 }  // namespace
 
 std::expected<std::unique_ptr<redis_session>, int> redis_session::open(const config::settings& cfg, std::string who) {
@@ -75,7 +68,7 @@ std::expected<std::unique_ptr<redis_session>, int> redis_session::open(const con
   } else {
     s->address_ = cfg.redis.address;
   }
-  auto password = read_password(cfg.redis.password_file);
+  auto password = store::read_redis_password(cfg.redis.password_file);
   if (!password) {
     std::fprintf(stderr, "%s: %s\n", s->who_.c_str(), password.error().c_str());
     return std::unexpected(ex_config);

@@ -16,6 +16,7 @@
 #include "relay/config/decoder.hpp"
 #include "relay/config/sections.hpp"
 #include "relay/config/yaml_tree.hpp"
+#include "relay/core/read_file.hpp"
 
 namespace kizuna::config {
 namespace {
@@ -24,18 +25,7 @@ namespace {
 constexpr std::size_t max_file_bytes = 16u << 20;
 
 std::expected<std::string, std::string> read_file(const std::filesystem::path& file) {
-  const auto reason = [] { return std::generic_category().message(errno); };
-  std::unique_ptr<std::FILE, decltype(&std::fclose)> in(std::fopen(file.c_str(), "re"), &std::fclose);
-  if (!in) return std::unexpected("cannot open: " + reason());
-  std::string text;
-  char buffer[16384];
-  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, in.get())) {
-    text.append(buffer, n);
-    if (text.size() > max_file_bytes)
-      return std::unexpected(fmt::format("larger than {} bytes; not a configuration file", max_file_bytes));
-  }
-  if (std::ferror(in.get())) return std::unexpected("cannot read: " + reason());
-  return text;
+  return read_small_file(file, max_file_bytes, "a configuration file");
 }
 
 // RFC 1035 host name syntax (letters, digits, hyphens; dot-separated labels), as

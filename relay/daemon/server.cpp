@@ -3,7 +3,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <fstream>
 #include <optional>
 
 #include "relay/core/log.hpp"
@@ -11,6 +10,7 @@
 #include "relay/daemon/worker.hpp"
 #include "relay/policy/loader.hpp"
 #include "relay/store/embedded_redis.hpp"
+#include "relay/store/redis_password.hpp"
 
 namespace kizuna::daemon {
 namespace asio = boost::asio;
@@ -19,14 +19,6 @@ namespace {
 
 constexpr int ex_config = 78;
 constexpr int ex_oserr = 71;
-
-std::expected<std::string, std::string> read_password(const std::filesystem::path& file) {
-  if (file.empty()) return std::string{};
-  std::ifstream in(file);
-  std::string line;
-  if (!in || !std::getline(in, line)) return std::unexpected("cannot read redis.password_file " + file.string());
-  return line;
-}
 
 // Settings that only take effect at start: a reload that changes them says so.
 bool same_restart_settings(const config::settings& a, const config::settings& b) {
@@ -49,7 +41,7 @@ std::expected<runtime_settings, std::vector<std::string>> prepare(config::snapsh
     for (auto& d : policies.error()) problems.push_back(d.to_string());
   auto security = smtp::load_security(*cfg);
   if (!security) problems.push_back(security.error());
-  auto password = read_password(cfg->redis.password_file);
+  auto password = store::read_redis_password(cfg->redis.password_file);
   if (!password) problems.push_back(password.error());
   if (!problems.empty()) return std::unexpected(std::move(problems));
   rt.cfg = std::move(cfg);

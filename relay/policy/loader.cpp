@@ -17,6 +17,7 @@
 #include "relay/policy/file_list.hpp"
 #include "relay/policy/set_builder.hpp"
 #include "relay/policy/version_hash.hpp"
+#include "relay/core/read_file.hpp"
 
 namespace kizuna::policy {
 namespace {
@@ -24,19 +25,8 @@ namespace {
 // Policy files are KBs; the cap only stops a glob that catches a huge file from eating memory.
 constexpr std::size_t max_file_bytes = 16u << 20;
 
-std::expected<std::string, std::string> read_file(const std::string& file) {
-  const auto reason = [] { return std::generic_category().message(errno); };
-  std::unique_ptr<std::FILE, decltype(&std::fclose)> in(std::fopen(file.c_str(), "re"), &std::fclose);
-  if (!in) return std::unexpected("cannot open: " + reason());
-  std::string text;
-  char buffer[16384];
-  while (std::size_t n = std::fread(buffer, 1, sizeof buffer, in.get())) {
-    text.append(buffer, n);
-    if (text.size() > max_file_bytes)
-      return std::unexpected(fmt::format("larger than {} bytes; not a policy file", max_file_bytes));
-  }
-  if (std::ferror(in.get())) return std::unexpected("cannot read: " + reason());
-  return text;
+std::expected<std::string, std::string> read_file(const std::filesystem::path& file) {
+  return read_small_file(file, max_file_bytes, "a policy file");
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "relay/smtp/auth_users.hpp"
+#include "relay/core/content_lines.hpp"
 
 #include <crypt.h>
 #include <fmt/format.h>
@@ -39,14 +40,10 @@ std::string hash_with(std::string_view password, const std::string& setting) {
 
 std::expected<auth_users, std::string> auth_users::parse(std::string_view text, std::string_view origin) {
   auth_users users;
+  content_lines lines(text);
+  std::string_view line;
   std::size_t line_no = 0;
-  while (!text.empty()) {
-    ++line_no;
-    const auto nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty() || line.front() == '#') continue;
+  while (lines.next(line, line_no)) {
     auto fail = [&](std::string_view why) {
       return std::unexpected(fmt::format("{}:{}: {}", origin, line_no, why));
     };

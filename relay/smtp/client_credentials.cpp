@@ -1,4 +1,5 @@
 #include "relay/smtp/client_credentials.hpp"
+#include "relay/core/content_lines.hpp"
 
 #include <fmt/format.h>
 
@@ -11,14 +12,10 @@ namespace kizuna::smtp {
 
 std::expected<client_credentials, std::string> parse_client_credentials(std::string_view text,
                                                                          std::string_view origin) {
+  content_lines lines(text);
+  std::string_view line;
   std::size_t line_no = 0;
-  while (!text.empty()) {
-    ++line_no;
-    const auto nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty() || line.front() == '#') continue;
+  while (lines.next(line, line_no)) {
     const auto colon = line.find(':');
     if (colon == std::string_view::npos)
       return std::unexpected(fmt::format("{}:{}: expected \"user:password\"", origin, line_no));
