@@ -72,7 +72,7 @@ class _Handler(socketserver.StreamRequestHandler):
                     caps.append(b"STARTTLS")
                 if srv.auth and tls:
                     caps.append(b"AUTH PLAIN")
-                caps.append(b"8BITMIME")
+                caps += [b"SIZE 52428800", b"SMTPUTF8", b"8BITMIME"]
                 w.write(b"".join(b"250-" + c + b"\r\n" for c in caps[:-1]) + b"250 " + caps[-1] + b"\r\n")
             elif cmd.upper() == "STARTTLS" and srv.tls_context and not tls:
                 w.write(b"220 2.0.0 go ahead\r\n")
