@@ -58,6 +58,7 @@ asio::awaitable<smtp::reply> policy_transaction::check_recipient(const smtp::env
                                               policies.longest_sent_period, now);
   audit::record rec;
   rec.message_id = env.id;
+  rec.category = env.fixed_category;
   rec.rcpt = *address;
   rec.policy_version = policies.version;
   if (!data) {
@@ -145,6 +146,7 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
   std::vector<audit::record> records;
   std::vector<copy_job> jobs;
   std::vector<std::size_t> duplicate_of(n, n);
+  std::vector<std::string> relay_rule(n);
   const auto now = clock::now();
   auto record_for = [&](std::size_t i, audit::action a, std::string rule) {
     audit::record r;
@@ -171,6 +173,7 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
     switch (d.action) {
       case policy::action::relay:
         jobs.push_back({i, &env.recipients[i]});
+        relay_rule[i] = d.rule_id;  // "" unless a `relay` rule matched
         continue;  // audited once the downstream has answered
       case policy::action::drop:
         out = {250, "2.0.0", "Ok: accepted, not relayed (" + d.rule_id + ")"};
@@ -210,7 +213,7 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
   std::vector<store::redis_command> writes;
   for (const copy_job& job : jobs) {
     smtp::reply& r = outcome.per_recipient[job.index];
-    audit::record rec = record_for(job.index, audit::action::relay, "");
+    audit::record rec = record_for(job.index, audit::action::relay, relay_rule[job.index]);
     rec.downstream_reply = reply_text(r).substr(0, 512);
     records.push_back(std::move(rec));
     if (r.positive() && policies.needs.sent)
