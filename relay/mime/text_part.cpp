@@ -1,0 +1,140 @@
+#include "relay/mime/text_part.hpp"
+
+#include "relay/core/utf8.hpp"
+#include "relay/mime/charset.hpp"
+
+namespace kizuna::mime {
+namespace {
+
+constexpr std::size_t max_line_octets = 998;  // RFC 5322 §2.1.1, without CRLF
+
+std::string to_lf(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n') continue;
+    out.push_back(s[i]);
+  }
+  return out;
+}
+
+std::string with_newline(std::string_view lf_text, std::string_view newline) {
+  if (newline == "\n") return std::string(lf_text);
+  std::string out;
+  out.reserve(lf_text.size() + lf_text.size() / 32);
+  for (char c : lf_text) {
+    if (c == '\n') out += newline;
+    else out.push_back(c);
+  }
+  return out;
+}
+
+// Bytes (with "\n" line breaks) that 7bit/8bit can carry as they are.
+bool fits_identity(std::string_view bytes, bool allow_8bit) noexcept {
+  std::size_t line = 0;
+  for (char c : bytes) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      line = 0;
+      continue;
+    }
+    if (c == '\0' || c == '\r') return false;
+    if (u >= 0x80 && !allow_8bit) return false;
+    if (++line > max_line_octets) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string_view to_string(text_error e) noexcept {
+  switch (e) {
+    case text_error::not_text: return "not a text part";
+    case text_error::unknown_transfer_encoding: return "unknown Content-Transfer-Encoding";
+    case text_error::unknown_charset: return "unknown charset";
+    case text_error::too_large: return "conversion too large";
+    case text_error::invalid_utf8: return "text is not UTF-8";
+  }
+  return "text error";
+}
+
+std::expected<text_content, text_error> read_text(const message& m, part_id id) {
+  if (id >= m.parts().size()) return std::unexpected(text_error::not_text);
+  const part& p = m.at(id);
+  if (p.type.type != "text" || p.is_multipart()) return std::unexpected(text_error::not_text);
+  if (p.encoding == transfer_encoding::unknown) return std::unexpected(text_error::unknown_transfer_encoding);
+  const decode_result raw = decode_transfer(m.slice(p.body), p.encoding);
+  text_content t;
+  t.charset = std::string(p.type.param("charset"));
+  t.damaged_encoding = raw.malformed;
+  auto u = to_utf8(raw.data, t.charset);
+  if (!u) return std::unexpected(u.error() == charset_error::too_large ? text_error::too_large : text_error::unknown_charset);
+  t.utf8 = to_lf(u->text);
+  t.lossy = u->lossy;
+  return t;
+}
+
+std::expected<encoded_text, text_error> encode_text(const message& m, part_id id, std::string_view utf8,
+                                                    const encode_options& options) {
+  if (id >= m.parts().size()) return std::unexpected(text_error::not_text);
+  const part& p = m.at(id);
+  if (p.type.type != "text" || p.is_multipart()) return std::unexpected(text_error::not_text);
+  if (p.encoding == transfer_encoding::unknown) return std::unexpected(text_error::unknown_transfer_encoding);
+  if (!is_valid_utf8(utf8)) return std::unexpected(text_error::invalid_utf8);
+  const std::string text = to_lf(utf8);
+  const std::string_view newline = m.newline();
+
+  encoded_text out;
+  const std::string_view label = p.type.param("charset");
+  std::string bytes;
+  if (auto r = from_utf8(text, label.empty() ? "us-ascii" : label)) {
+    bytes = std::move(*r);
+    out.charset = std::string(label);
+  } else {
+    bytes = text;
+    out.charset = classify_charset(label) == charset_family::utf8 ? std::string(label) : "UTF-8";
+    out.charset_fallback = true;
+  }
+  if (out.charset_fallback && classify_charset(label) != charset_family::utf8) {
+    content_type ct = p.type;
+    bool found = false;
+    for (parameter& prm : ct.params)
+      if (prm.name == "charset") {
+        prm.value = "UTF-8";
+        prm.extended = false;
+        found = true;
+      }
+    if (!found) ct.params.push_back({"charset", "UTF-8", false});
+    out.content_type = format_content_type(ct, std::string_view("Content-Type").size(), newline);
+  }
+
+  out.encoding = p.encoding;
+  switch (p.encoding) {
+    case transfer_encoding::base64: out.body = encode_base64(with_newline(bytes, "\r\n"), newline); break;
+    case transfer_encoding::quoted_printable: out.body = encode_quoted_printable(bytes, newline); break;
+    case transfer_encoding::seven_bit:
+    case transfer_encoding::eight_bit:
+    case transfer_encoding::binary: {
+      const bool allow_8bit = p.encoding != transfer_encoding::seven_bit && options.keep_8bit;
+      if (fits_identity(bytes, allow_8bit)) {
+        out.body = with_newline(bytes, newline);
+      } else {
+        out.encoding = transfer_encoding::quoted_printable;
+        out.body = encode_quoted_printable(bytes, newline);
+      }
+      break;
+    }
+    case transfer_encoding::unknown: return std::unexpected(text_error::unknown_transfer_encoding);
+  }
+  if (out.encoding != p.encoding) out.content_transfer_encoding = std::string(transfer_encoding_name(out.encoding));
+  return out;
+}
+
+std::vector<part_id> personalizable_parts(const message& m) {
+  std::vector<part_id> ids;
+  for (part_id id = 0; id < m.parts().size(); ++id)
+    if (m.at(id).is_personalizable_text()) ids.push_back(id);
+  return ids;
+}
+
+}  // namespace kizuna::mime
