@@ -31,7 +31,9 @@ constexpr std::string_view top_help =
     "  check --config FILE   validate the configuration and policies; print file:line:col: message per error\n"
     "  optout ...            manage the opt-out list in Redis (kizuna optout --help)\n"
     "  hold ...              the review queue of held copies (kizuna hold --help)\n"
-    "  audit ...             verify the audit log's hash chain (kizuna audit --help)\n"
+    "  audit ...             verify the hash chain, query records, opt-out and summary reports\n"
+    "  unsubscribe-url --config FILE ADDRESS [--scope S]\n"
+    "                        print the signed one-click unsubscribe URL and mailto address\n"
     "  version               print the version\n"
     "\n"
     "Run 'kizuna <command> --help' for a command's options.\n";
@@ -136,6 +138,7 @@ int run(int argc, char** argv) {
     if (cmd == "optout") return optout_command(args);
     if (cmd == "audit") return audit_command(args);
     if (cmd == "hold") return hold_command(args);
+    if (cmd == "unsubscribe-url") return unsubscribe_url_command(args);
     if (cmd == "serve" || cmd == "check") {
       auto o = parse(args, cmd);
       if (!o) return ex_usage;

@@ -14,5 +14,6 @@ using arguments = std::vector<std::string_view>;
 int optout_command(const arguments& args);
 int audit_command(const arguments& args);
 int hold_command(const arguments& args);
+int unsubscribe_url_command(const arguments& args);
 
 }  // namespace kizuna::cli

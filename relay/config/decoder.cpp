@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <charconv>
 #include <system_error>
+#include <tuple>
 
 namespace kizuna::config {
 namespace {
@@ -45,10 +46,16 @@ void decoder::error(const yaml_node& at, std::string message) {
   diagnostics_.push_back({file_, at.line, at.column, std::move(message)});
 }
 
+void decoder::error_in(std::string file, int line, int column, std::string message) {
+  diagnostics_.push_back({std::move(file), line, column, std::move(message)});
+}
+
 diagnostics decoder::take_diagnostics() {
-  std::stable_sort(diagnostics_.begin(), diagnostics_.end(), [](const auto& a, const auto& b) {
-    return std::pair(a.line, a.column) < std::pair(b.line, b.column);
-  });
+  auto order = [this](const diagnostic& d) {
+    return std::tuple<bool, const std::string&, int, int>(d.file != file_, d.file, d.line, d.column);
+  };
+  std::stable_sort(diagnostics_.begin(), diagnostics_.end(),
+                   [&](const auto& a, const auto& b) { return order(a) < order(b); });
   return std::move(diagnostics_);
 }
 

@@ -28,8 +28,11 @@ class decoder {
   decoder(std::string file, std::filesystem::path base_dir);
 
   void error(const yaml_node& at, std::string message);
+  // A problem inside a file the configuration names (e.g. unsubscribe.secret_file).
+  void error_in(std::string file, int line, int column, std::string message);
   bool failed() const { return !diagnostics_.empty(); }
-  // In file order (line, then column), whatever order they were found in.
+  // In file order (line, then column), whatever order they were found in; the
+  // configuration file's own first, then those of the files it names.
   diagnostics take_diagnostics();
 
   // Relative paths in the file are relative to the file's directory.

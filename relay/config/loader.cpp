@@ -78,10 +78,12 @@ void decode_top_level(decoder& d, const yaml_node& root, settings& s) {
   decode_audit(d, audit ? *audit : no_audit, s.state_dir, s.audit);
   if (const auto* v = f.take("limits")) decode_limits(d, *v, s.limits);
 
-  // Named in SPEC §3 but not built yet: refusing them is honest, ignoring them is not.
-  for (std::string_view key : {"admin_http", "unsubscribe", "dkim"})
-    if (const auto* e = f.take_entry(key))
-      d.error(e->first, fmt::format("{}: not supported by this version of kizuna", key));
+  if (const auto* v = f.take("admin_http")) decode_admin_http(d, *v, s.listeners, s.admin_http.emplace());
+  if (const auto* v = f.take("unsubscribe")) decode_unsubscribe(d, *v, s.unsubscribe.emplace());
+
+  // Named in SPEC §3 but not built yet: refusing it is honest, ignoring it is not.
+  if (const auto* e = f.take_entry("dkim"))
+    d.error(e->first, "dkim: not supported by this version of kizuna");
 }
 
 }  // namespace

@@ -4,7 +4,12 @@
 
 #include <algorithm>
 #include <cassert>
+#include <expected>
 #include <string_view>
+
+#include "relay/config/secret_keys.hpp"
+#include "relay/core/address.hpp"
+#include "relay/core/read_file.hpp"
 
 namespace kizuna::config {
 namespace {
@@ -71,6 +76,57 @@ const yaml_node* decode_listener(decoder& d, const yaml_node& node, const std::s
     }
   }
   return address;
+}
+
+// RFC 3986 characters a base URL may hold: unreserved, '%' and the reserved ones
+// except '?' and '#' (the token path is appended, so no query or fragment).
+bool url_char(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("-._~%:/@!$&'()*+,;=").find(c) != std::string_view::npos;
+}
+
+// An absolute http(s) URL without query or fragment, trailing '/' removed; or why not.
+std::expected<std::string, std::string> check_base_url(std::string_view url) {
+  std::string_view rest;
+  if (url.starts_with("https://"))
+    rest = url.substr(8);
+  else if (url.starts_with("http://"))
+    rest = url.substr(7);
+  else
+    return std::unexpected("expected an absolute URL starting with https:// (or http://)");
+  for (char c : url)
+    if (!url_char(c))
+      return std::unexpected(
+          c == '?' || c == '#'
+              ? "must not have a query or fragment (the token path is appended to it)"
+              : fmt::format("'{}' is not allowed in a URL (percent-encode it; IDN host names as xn--)",
+                            static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7F
+                                ? fmt::format("\\x{:02X}", static_cast<unsigned char>(c))
+                                : std::string(1, c)));
+  const auto slash = rest.find('/');
+  if (rest.substr(0, slash).empty()) return std::unexpected("has no host");
+  while (url.ends_with('/')) url.remove_suffix(1);
+  return std::string(url);
+}
+
+void decode_secret_file(decoder& d, const yaml_node& v, const std::string& where, unsubscribe_settings& out) {
+  auto file = d.input_file(v, where);
+  if (!file) return;
+  out.secret_file = *file;
+  // A key file is a few lines; the cap stops a wrong path (a log, /dev/zero) from eating memory.
+  auto text = read_small_file(*file, 64u << 10, "a key file");
+  if (!text) return d.error(v, fmt::format("{}: {}: {}", where, file->string(), text.error()));
+  auto keys = parse_secret_keys(*text);
+  if (!keys) {
+    for (auto& p : keys.error())
+      d.error_in(file->string(), p.line, p.column, fmt::format("{}: {}", where, p.message));
+    return;
+  }
+  if (keys->empty())
+    return d.error(v, fmt::format("{}: no key in {} (one hex or base64 key of at least {} bytes per line; "
+                                  "make one with: openssl rand -hex 32)",
+                                  where, file->string(), min_key_bytes));
+  out.keys = std::move(*keys);
 }
 
 }  // namespace
@@ -183,6 +239,42 @@ void decode_audit(decoder& d, const yaml_node& node, const std::filesystem::path
   fields f(d, node, "audit");
   f.path("path", out.path);
   f.choice("fsync", out.fsync_always, {{"always", true}, {"never", false}});
+}
+
+void decode_admin_http(decoder& d, const yaml_node& node, const std::vector<listener_settings>& listeners,
+                       admin_http_settings& out) {
+  fields f(d, node, "admin_http");
+  const auto* v = f.require("listen");
+  if (!v) return;
+  auto ep = d.address(*v, "admin_http.listen");
+  if (!ep) return;
+  if (ep->type == endpoint::kind::unix_socket)
+    return d.error(*v, "admin_http.listen: expected \"host:port\" (the admin server listens on TCP)");
+  for (std::size_t i = 0; i < listeners.size(); ++i)
+    if (ep->port != 0 && listeners[i].address == *ep)
+      return d.error(*v, fmt::format("admin_http.listen: {} is already used by listen[{}]", ep->to_string(), i));
+  out.listen = *ep;
+}
+
+void decode_unsubscribe(decoder& d, const yaml_node& node, unsubscribe_settings& out) {
+  fields f(d, node, "unsubscribe");
+  if (const auto* v = f.require("base_url")) {
+    if (auto text = d.string(*v, "unsubscribe.base_url")) {
+      if (auto url = check_base_url(*text))
+        out.base_url = *url;
+      else
+        d.error(*v, fmt::format("unsubscribe.base_url: {}, got \"{}\"", url.error(), *text));
+    }
+  }
+  if (const auto* v = f.take("mailto_domain")) {
+    if (auto text = d.string(*v, "unsubscribe.mailto_domain")) {
+      if (auto domain = normalize_domain(*text))
+        out.mailto_domain = *domain;
+      else
+        d.error(*v, fmt::format("unsubscribe.mailto_domain: invalid domain \"{}\": {}", *text, domain.error()));
+    }
+  }
+  if (const auto* v = f.require("secret_file")) decode_secret_file(d, *v, "unsubscribe.secret_file", out);
 }
 
 }  // namespace kizuna::config

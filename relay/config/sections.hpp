@@ -18,4 +18,10 @@ void decode_limits(decoder& d, const yaml_node& node, limit_settings& out);
 void decode_audit(decoder& d, const yaml_node& node, const std::filesystem::path& state_dir,
                   audit_settings& out);
 
+// listeners are decoded first: admin_http.listen must not take one of their addresses.
+void decode_admin_http(decoder& d, const yaml_node& node, const std::vector<listener_settings>& listeners,
+                       admin_http_settings& out);
+// Reads and checks secret_file too; its problems are reported at their line in it.
+void decode_unsubscribe(decoder& d, const yaml_node& node, unsubscribe_settings& out);
+
 }  // namespace kizuna::config

@@ -89,6 +89,29 @@ struct audit_settings {
   bool fsync_always = true;    // fsync (always): always | never
 };
 
+// The admin HTTP server (SPEC §3, §10): /healthz and the unsubscribe endpoint.
+// Its limits are fixed (admin/limits.hpp); behind a reverse proxy every request
+// comes from the proxy's address, which then shares one rate-limit bucket.
+struct admin_http_settings {
+  endpoint listen;  // listen (required): "host:port" or "[v6]:port" (TCP; port 0 = any free
+                    //   port, for tests); changes take effect after a restart
+};
+
+// Unsubscribe tokens (SPEC §10): HMAC-signed, carried in List-Unsubscribe URLs
+// and mailto addresses.
+struct unsubscribe_settings {
+  std::string base_url;                // base_url (required): absolute http(s) URL the admin
+                                       //   server is reached at from outside, no query or fragment;
+                                       //   links are <base_url>/u/<token> (a trailing '/' is dropped)
+  std::string mailto_domain;           // mailto_domain (none): domain of unsubscribe+<token>@<domain>
+                                       //   (A-labels); absent: no mailto link
+  std::filesystem::path secret_file;   // secret_file (required): one key per line, hex or base64,
+                                       //   at least 32 bytes each; '#' comments and blank lines skipped.
+                                       //   The first key signs, the others still verify (rotation:
+                                       //   prepend a new key, reload, remove the old one later)
+  std::vector<std::string> keys;       // (derived, not a config key) secret_file decoded, in file order
+};
+
 struct settings {
   std::filesystem::path source;              // the file this snapshot was loaded from
   std::string hostname;                      // hostname (gethostname()): greeting, Received
@@ -100,6 +123,8 @@ struct settings {
   std::filesystem::path state_dir = "/var/lib/kizuna";  // state_dir (/var/lib/kizuna)
   audit_settings audit;
   limit_settings limits;
+  std::optional<admin_http_settings> admin_http;     // admin_http (absent: no admin server)
+  std::optional<unsubscribe_settings> unsubscribe;   // unsubscribe (absent: no tokens, /u/ is 404)
 };
 
 }  // namespace kizuna::config

@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <optional>
 
+#include "relay/admin/http_server.hpp"
 #include "relay/core/log.hpp"
 #include "relay/daemon/sd_notify.hpp"
 #include "relay/daemon/worker.hpp"
@@ -24,6 +25,9 @@ constexpr int ex_oserr = 71;
 bool same_restart_settings(const config::settings& a, const config::settings& b) {
   if (a.threads != b.threads || a.state_dir != b.state_dir || a.redis.embedded != b.redis.embedded) return false;
   if (a.listeners.size() != b.listeners.size()) return false;
+  if (a.admin_http.has_value() != b.admin_http.has_value() ||
+      (a.admin_http && !(a.admin_http->listen == b.admin_http->listen)))
+    return false;
   for (std::size_t i = 0; i < a.listeners.size(); ++i)
     if (!(a.listeners[i].address == b.listeners[i].address) || a.listeners[i].proto != b.listeners[i].proto)
       return false;
@@ -109,7 +113,20 @@ class server {
       log::error("cannot listen: {}", e.what());
       return ex_oserr;
     }
+    if (cfg.admin_http) {
+      auto admin = admin::http_server::bind(admin_settings());
+      if (!admin) {
+        log::error("cannot listen: {}", admin.error());
+        return ex_oserr;
+      }
+      admin_ = std::move(*admin);
+      log::info("admin http on {}", admin_->local_endpoint().to_string());
+    } else if (cfg.unsubscribe) {
+      log::warning("unsubscribe is configured without admin_http: this instance does not serve {}/u/",
+                   cfg.unsubscribe->base_url);
+    }
     for (auto& w : workers_) w->start(rt_);
+    if (admin_) admin_->start();
 
     asio::signal_set signals(main_, SIGTERM, SIGINT, SIGHUP);
     wait_signal(signals);
@@ -122,6 +139,7 @@ class server {
     notify_ready();
     main_.run();
 
+    if (admin_) admin_->join();
     for (auto& w : workers_) w->join();
     rt_.audit->close();
     if (redis_) redis_->stop();
@@ -141,6 +159,7 @@ class server {
       log::info("signal {}: draining (up to {} s)", sig, cfg_->limits.drain_timeout_s);
       notify_stopping();
       for (auto& w : workers_) w->stop(std::chrono::seconds(cfg_->limits.drain_timeout_s));
+      if (admin_) admin_->stop();
       signals.cancel();
       stopping_ = true;
       main_.stop();  // the main thread now only waits for the workers to drain
@@ -164,9 +183,10 @@ class server {
     // keep them (and say so), take everything else.
     auto merged = std::make_shared<config::settings>(**next);
     if (!same_restart_settings(*cfg_, **next)) {
-      log::warning("reload: changes to listen addresses/protocols, threads, state_dir and redis.embedded "
-                   "take effect only after a restart; the running ones are kept");
+      log::warning("reload: changes to listen addresses/protocols, admin_http, threads, state_dir and "
+                   "redis.embedded take effect only after a restart; the running ones are kept");
       merged->listeners = cfg_->listeners;
+      merged->admin_http = cfg_->admin_http;
       merged->threads = cfg_->threads;
       merged->state_dir = cfg_->state_dir;
       merged->redis.embedded = cfg_->redis.embedded;
@@ -181,9 +201,14 @@ class server {
     rt_ = std::move(*prepared);
     limits_.set(cfg_->limits.max_connections, cfg_->limits.max_connections_per_client);
     for (auto& w : workers_) w->reload(rt_);
+    if (admin_) admin_->reload(admin_settings());
     log::info("reloaded {}", cfg_->source.string());
     notify_status("configuration reloaded");
     notify_ready();
+  }
+
+  admin::server_settings admin_settings() const {
+    return {rt_.cfg, rt_.redis_address, rt_.redis_password, rt_.audit};
   }
 
   void watch_redis(asio::steady_timer& t) {
@@ -203,6 +228,7 @@ class server {
   asio::io_context main_{1};
   connection_limits limits_;
   std::vector<std::unique_ptr<worker>> workers_;
+  std::unique_ptr<admin::http_server> admin_;
   std::optional<store::embedded_redis> redis_;
   endpoint redis_address_;
   bool stopping_ = false;

@@ -4,8 +4,10 @@
 //  - SIGTERM/SIGINT: STOPPING; stop accepting; in-flight transactions finish
 //    within limits.drain_timeout_s; exit 0.
 //  - SIGHUP: RELOADING; re-read the config; a valid one is swapped in on every
-//    thread (listen/threads/redis.embedded/state_dir need a restart and are
-//    kept); an invalid one is refused with its diagnostics and the old one stays.
+//    thread and the admin HTTP server (listen/admin_http/threads/redis.embedded/
+//    state_dir need a restart and are kept); an invalid one is refused with its
+//    diagnostics and the old one stays.
+//  The admin HTTP server (admin_http) starts after the workers and stops first.
 #pragma once
 
 #include <memory>

@@ -155,6 +155,11 @@ class Kizuna:
         found = re.findall(r"listening (?:smtp|lmtp) on 127\.0\.0\.1:(\d+)", self.read_log())
         return [int(p) for p in found] if len(found) >= n else None
 
+    def admin_port(self):
+        """The admin HTTP server's port, from its "admin http on 127.0.0.1:PORT" log line."""
+        m = wait_for(lambda: re.search(r"admin http on 127\.0\.0\.1:(\d+)", self.read_log()), 10, "admin http")
+        return int(m.group(1))
+
     def signal(self, sig):
         self.proc.send_signal(sig)
 

@@ -81,6 +81,8 @@ BOOST_AUTO_TEST_CASE(minimal_file_gets_every_default) {
   BOOST_TEST(s->limits.max_recipients == defaults.max_recipients);
   BOOST_TEST(s->limits.max_line_bytes == defaults.max_line_bytes);
   BOOST_TEST(s->limits.drain_timeout_s == defaults.drain_timeout_s);
+  BOOST_TEST(!s->admin_http.has_value());
+  BOOST_TEST(!s->unsubscribe.has_value());
 }
 
 BOOST_AUTO_TEST_CASE(full_file_sets_every_key) {
@@ -143,6 +145,19 @@ BOOST_AUTO_TEST_CASE(full_file_sets_every_key) {
   BOOST_TEST(l.max_line_bytes == 2000u);
   BOOST_TEST(l.max_errors == 3u);
   BOOST_TEST(l.drain_timeout_s == 10u);
+
+  BOOST_REQUIRE(s->admin_http.has_value());
+  BOOST_TEST(s->admin_http->listen.to_string() == "[::1]:8080");
+  BOOST_REQUIRE(s->unsubscribe.has_value());
+  const auto& u = *s->unsubscribe;
+  BOOST_TEST(u.base_url == "https://u.example.org/mail");  // trailing '/' dropped
+  BOOST_TEST(u.mailto_domain == "xn--bcher-kva.example");
+  BOOST_TEST(u.secret_file == files / "unsubscribe-secret");
+  BOOST_REQUIRE_EQUAL(u.keys.size(), 2u);
+  std::string first;
+  for (int i = 0; i < 32; ++i) first += static_cast<char>(i);
+  BOOST_TEST(u.keys[0] == first);  // hex
+  BOOST_TEST(u.keys[1] == "Kizuna test key: not for production!");  // base64, surrounding spaces
 }
 
 BOOST_AUTO_TEST_CASE(audit_path_defaults_to_the_state_dir) {

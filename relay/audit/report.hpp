@@ -1,0 +1,123 @@
+// `kizuna audit report`: the opt-out enforcement report and the per-campaign
+// summary, computed from a stream of records (reader.hpp) in one pass. Pure: the
+// CLI loads the opt-outs from Redis and feeds the records.
+//
+// Opt-out report (SPEC §9): a delivery (reader.hpp is_delivery: relay or release
+// with a 2xx downstream reply) violates an opt-out when the opt-out is for its rcpt,
+// or for the domain of its rcpt, its scope is "*" or the record's category, and the
+// record's ts is after the opt-out's `at` (ts > at, at taken as hh:mm:ss.000: a copy
+// sent in the same second as the opt-out is listed, for the auditor to judge).
+// Strict by design: "*" applies to every category, transactional ones included.
+// Memory: the opt-outs only (about 100 bytes per address and scope); the log streams.
+//
+// Summary: counts per (campaign, category) of each decision; relay records count
+// as relayed when downstream said 2xx and as failed otherwise, release records with
+// a 2xx reply as relayed (the hold that preceded them counts as held). Defer records
+// are also counted per rule. Unsubscribe records carry the scope as category and no
+// campaign: they count per category, and 配信停止率 (unsubscribe rate) per category
+// is unsubscribes / relayed of that category, when relayed > 0. Counts are records:
+// a copy deferred twice (the client retried) counts twice.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "relay/audit/reader.hpp"
+
+namespace kizuna::audit {
+
+// The opt-out that a delivery violates.
+struct optout_match {
+  std::string subject;  // the opted-out address, or "@domain" for a domain opt-out
+  std::string scope;    // "*" or a category
+  std::int64_t at = 0;  // epoch seconds
+};
+
+class optout_index {
+ public:
+  optout_index();
+  ~optout_index();
+  optout_index(optout_index&&) noexcept;
+  optout_index& operator=(optout_index&&) noexcept;
+
+  // address: normalized ("alice@example.com"); domain: normalized ("example.com").
+  // Adding the same subject and scope twice keeps the earlier `at`.
+  void add_address(std::string_view address, std::string_view scope, std::int64_t at);
+  void add_domain(std::string_view domain, std::string_view scope, std::int64_t at);
+
+  std::size_t entries() const noexcept;  // (subject, scope) pairs
+
+  // For a delivery: the opt-out it violates (the earliest applicable `at`), if any.
+  // Records that are not deliveries never violate anything.
+  std::optional<optout_match> violated_by(const stored_record& r) const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+// One line of the opt-out report, without "\n":
+//   <subject> scope=<scope> opted_out_at=<RFC 3339> delivered_at=<ts> rcpt=<rcpt>
+//   campaign=<campaign> category=<category> message_id=<message_id>
+// Values with spaces, quotes, control characters or nothing at all are written as
+// JSON strings ("").
+std::string format_violation(const stored_record& r, const optout_match& m);
+
+// "2023-11-14T22:13:20Z"
+std::string format_epoch(std::int64_t epoch);
+
+struct campaign_counts {
+  std::uint64_t relayed = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t dropped = 0;
+  std::uint64_t rejected = 0;
+  std::uint64_t deferred = 0;
+  std::uint64_t held = 0;
+  std::uint64_t discarded = 0;
+  std::map<std::string, std::uint64_t> deferred_by_rule;
+};
+
+struct category_counts {
+  std::uint64_t relayed = 0;
+  std::uint64_t unsubscribes = 0;
+  // unsubscribes / relayed; nothing when relayed is 0.
+  std::optional<double> unsubscribe_rate() const {
+    if (relayed == 0) return std::nullopt;
+    return static_cast<double>(unsubscribes) / static_cast<double>(relayed);
+  }
+};
+
+class summary {
+ public:
+  void add(const stored_record& r);
+
+  std::uint64_t records() const noexcept { return records_; }
+  // Keyed by (campaign, category), in that order.
+  const std::map<std::pair<std::string, std::string>, campaign_counts>& campaigns() const { return campaigns_; }
+  const std::map<std::string, category_counts>& categories() const { return categories_; }
+
+  // Three fixed-width sections: counts per campaign and category, deferrals by
+  // rule (when there are any), and per category relayed, unsubscribes, 配信停止率.
+  std::string table() const;
+  // One JSON object and "\n":
+  //   {"records":N,"campaigns":[{"campaign":…,"category":…,"relayed":…,"failed":…,
+  //    "dropped":…,"rejected":…,"deferred":…,"deferred_by_rule":{rule:n},"held":…,
+  //    "discarded":…}],"categories":[{"category":…,"relayed":…,"unsubscribes":…,
+  //    "unsubscribe_rate":x|null}]}
+  std::string json() const;
+
+ private:
+  std::uint64_t records_ = 0;
+  std::map<std::pair<std::string, std::string>, campaign_counts> campaigns_;
+  std::map<std::string, category_counts> categories_;
+};
+
+}  // namespace kizuna::audit
