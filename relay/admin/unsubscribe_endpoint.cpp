@@ -11,6 +11,7 @@
 #include "relay/core/log.hpp"
 #include "relay/core/optout_entry.hpp"
 #include "relay/store/keys.hpp"
+#include "relay/unsubscribe/record.hpp"
 #include "relay/unsubscribe/token.hpp"
 
 namespace kizuna::admin {
@@ -67,36 +68,22 @@ asio::awaitable<response> one_click_unsubscribe(const request& req, const backen
 
   const auto& [address, scope] = *claims;
   const auto who = mask_address(address);
-  // Build the command in a local: GCC 12 miscompiles braced lists inside co_await.
-  store::redis_command hsetnx;
-  hsetnx.emplace_back("HSETNX");
-  hsetnx.push_back(store::address_key(b.cfg->redis.key_prefix, "optout", address));
-  hsetnx.push_back(scope);
-  hsetnx.push_back(encode_optout_entry({static_cast<int64_t>(std::time(nullptr)), "one-click", ""}));
-  auto stored = co_await b.redis->command(std::move(hsetnx));
-  if (!stored || stored->is_error()) {
-    log::error("admin: unsubscribe {} ({}) not stored: {}", who, scope,
-               stored ? stored->str : stored.error().message());
+  auto stored = co_await unsubscribe::record_unsubscribe(*b.redis, b.cfg->redis.key_prefix, *b.audit, b.executor,
+                                                         *claims, "one-click");
+  if (!stored && stored.error() == unsubscribe::record_error::redis) {
     response r;
     r.status = 503;
     r.headers.emplace_back("Retry-After", "60");
     r.body = "Temporarily unavailable, please try again later. しばらくしてから再度お試しください。\n";
     co_return r;
   }
-  const bool first = stored->integer == 1;
-
-  audit::record rec;
-  rec.rcpt = address;
-  rec.category = scope;
-  rec.decision = audit::action::unsubscribe;
-  rec.rule = "one-click";
-  if (auto ec = co_await b.audit->append(b.executor, std::move(rec))) {
-    log::error("admin: unsubscribe {} ({}) stored but not audited: {}", who, scope, ec.message());
+  if (!stored) {  // stored, not audited: a retry audits it
     response r;
     r.status = 500;
     r.body = "The request was recorded but could not be confirmed; please try again.\n";
     co_return r;
   }
+  const bool first = *stored;
   log::info("admin: unsubscribe {} scope {} (one-click){}", who, scope, first ? "" : ", already opted out");
   co_return html_or_text(req, 200, done_page(address, scope), done_text);
 }

@@ -107,6 +107,7 @@ std::shared_ptr<generation> worker::build(runtime_settings rt) {
   ctx->policies = rt.policies;
   ctx->audit = rt.audit;
   ctx->holds = rt.holds;
+  if (cfg.unsubscribe) ctx->unsubscribe = std::make_shared<const config::unsubscribe_settings>(*cfg.unsubscribe);
   ctx->key_prefix = cfg.redis.key_prefix;
   ctx->remember_delivered_s = cfg.downstream.remember_delivered_s;
   g->dispatcher = std::make_shared<delivery::dispatcher>(std::move(ctx));

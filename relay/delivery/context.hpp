@@ -10,6 +10,7 @@
 #include <string>
 
 #include "relay/audit/log_writer.hpp"
+#include "relay/config/settings.hpp"
 #include "relay/delivery/delivered_memo.hpp"
 #include "relay/delivery/destination.hpp"
 #include "relay/delivery/hold_queue.hpp"
@@ -25,6 +26,7 @@ struct context {
   std::shared_ptr<const policy::policy_set> policies;
   std::shared_ptr<audit::log_writer> audit;
   std::shared_ptr<const hold_queue> holds;
+  std::shared_ptr<const config::unsubscribe_settings> unsubscribe;  // null: no unsubscribe section
   std::string key_prefix = "kizuna:";
   unsigned remember_delivered_s = 432000;
 };

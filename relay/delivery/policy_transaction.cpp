@@ -12,6 +12,8 @@
 #include "relay/mime/control_headers.hpp"
 #include "relay/policy/evaluator.hpp"
 #include "relay/store/recipient_lookup.hpp"
+#include "relay/unsubscribe/links.hpp"
+#include "relay/unsubscribe/record.hpp"
 
 namespace kizuna::delivery {
 namespace asio = boost::asio;
@@ -50,6 +52,19 @@ policy_transaction::policy_transaction(std::shared_ptr<const context> ctx) : ctx
 
 asio::awaitable<smtp::reply> policy_transaction::check_recipient(const smtp::envelope& env,
                                                                  const std::string& rcpt) {
+  // The token is case-sensitive: read it from the RCPT as sent, before normalizing.
+  if (ctx_->unsubscribe && !ctx_->unsubscribe->mailto_domain.empty()) {
+    if (auto token = unsubscribe::token_of_mailto(rcpt, ctx_->unsubscribe->mailto_domain)) {
+      auto claims = unsubscribe::verify_token(*token, ctx_->unsubscribe->keys);
+      if (!claims) {
+        log::info("{} <{}>: invalid unsubscribe address: {}", env.id, rcpt.substr(0, 40),
+                  unsubscribe::to_string(claims.error()));
+        co_return smtp::reply{550, "5.7.1", "invalid or expired unsubscribe address"};
+      }
+      recipients_.push_back({claims->address, {}, false, std::move(*claims)});
+      co_return smtp::replies::recipient_ok();
+    }
+  }
   auto address = normalize_address(rcpt);
   if (!address) co_return smtp::reply{553, "5.1.3", "<" + rcpt + ">: " + address.error()};
   const auto& policies = *ctx_->policies;
@@ -88,7 +103,7 @@ asio::awaitable<smtp::reply> policy_transaction::check_recipient(const smtp::env
     if (d.action == policy::action::reject) co_return smtp::reply{550, "5.7.1", "<" + rcpt + ">: " + d.reason};
     co_return smtp::reply{450, "4.7.1", "<" + rcpt + ">: " + d.reason};
   }
-  recipients_.push_back({std::move(*address), std::move(data->data), data->retry_pending});
+  recipients_.push_back({std::move(*address), std::move(data->data), data->retry_pending, std::nullopt});
   co_return smtp::replies::recipient_ok();
 }
 
@@ -162,6 +177,15 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
 
   for (std::size_t i = 0; i < n; ++i) {
     if (settled[i]) continue;
+    if (recipients_[i].unsubscribe) {  // the mailto route: record the opt-out, relay nothing
+      auto done = co_await unsubscribe::record_unsubscribe(*ctx_->redis, ctx_->key_prefix, *ctx_->audit,
+                                                           ctx_->executor, *recipients_[i].unsubscribe, "mailto",
+                                                           message_id);
+      outcome.per_recipient[i] = done ? smtp::reply{250, "2.0.0", "Ok: unsubscribed"} : fail_closed();
+      log::info("{} unsubscribe by mail for scope {}: {}", env.id, recipients_[i].unsubscribe->scope,
+                done ? "done" : "failed, deferred");
+      continue;
+    }
     // The same address twice in one envelope gets one copy and one decision.
     if (auto [it, fresh] = first_of.emplace(recipients_[i].address, i); !fresh) {
       duplicate_of[i] = it->second;

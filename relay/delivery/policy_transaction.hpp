@@ -11,6 +11,10 @@
 //    4xx and the recipients already handled are remembered for its retry.
 //  - every decision is in the audit log (fsync per audit.fsync) before the
 //    reply that depends on it.
+// Mail to unsubscribe+<token>@<unsubscribe.mailto_domain> (SPEC §10): the token is
+// checked at RCPT (an invalid one is refused, 550 5.7.1, and changes nothing);
+// after DATA the opt-out is written (source "mailto") and audited, and that
+// recipient's copy is not relayed.
 // Fail closed: Redis errors defer (451 4.3.0); nothing is relayed unchecked.
 #pragma once
 
@@ -22,6 +26,7 @@
 #include "relay/policy/decision.hpp"
 #include "relay/policy/inputs.hpp"
 #include "relay/smtp/transaction.hpp"
+#include "relay/unsubscribe/token.hpp"
 
 namespace kizuna::delivery {
 
@@ -39,6 +44,7 @@ class policy_transaction final : public smtp::transaction {
     std::string address;  // normalized
     policy::recipient_data data;
     bool retry_pending = false;  // the memo must be read for this message (store::recipient_record)
+    std::optional<unsubscribe::token_claims> unsubscribe;  // unsubscribe+<token>@<mailto_domain>
   };
 
   // sent:{addr} entries for the frequency caps (store::append_sent_commands).

@@ -12,7 +12,10 @@
 namespace kizuna::smtp {
 namespace {
 
-constexpr std::size_t max_local_part = 64;   // RFC 5321 §4.5.3.1.1
+// RFC 5321 §4.5.3.1.1 caps what a client should send at 64 octets, and §4.5.3.1
+// asks servers to accept longer where they can (Postfix sets no limit): signed
+// addresses such as unsubscribe+<token>@ (SPEC §10) are longer than 64.
+constexpr std::size_t max_local_part = 192;
 constexpr std::size_t max_domain = 255;      // RFC 5321 §4.5.3.1.2
 constexpr std::size_t max_label = 63;        // RFC 1035 §2.3.4
 constexpr std::size_t max_size_digits = 20;  // RFC 1870: size-value ::= 1*20DIGIT

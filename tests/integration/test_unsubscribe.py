@@ -122,6 +122,36 @@ class Unsubscribe(RelayTestCase):
         self.assertEqual(self.send(["taro@example.com"], message("receipt")), {})
         self.assertEqual(self.delivered(), ["hanako@example.com", "taro@example.com"])
 
+    def test_mail_to_the_mailto_address_opts_out_and_is_not_relayed(self):
+        _, mailto = self.links("Jiro@Example.com", "newsletter")
+        self.assertTrue(mailto.startswith("mailto:unsubscribe+"), mailto)
+        address = mailto[len("mailto:"):]
+        self.assertGreater(len(address.split("@")[0]), 64, "longer than RFC 5321's 64: accepted anyway")
+        # What a mailbox provider sends: a short message to the mailto address.
+        self.assertEqual(self.send([address], "Subject: unsubscribe\r\n\r\nunsubscribe\r\n"), {})
+        value = self.hget(f"{P}optout:{{jiro@example.com}}", "newsletter")
+        self.assertIsNotNone(value)
+        self.assertEqual(value.split("|")[1], "mailto")
+        self.assertEqual(self.delivered(), [], "the unsubscribe mail itself is not relayed")
+        self.assertIn(("jiro@example.com", "unsubscribe", "mailto", "newsletter"), self.records())
+        # The next newsletter to that address is dropped; other categories still go.
+        self.send(["jiro@example.com"], message("newsletter"))
+        self.assertEqual(self.delivered(), [])
+        self.send(["jiro@example.com"], message("step"))
+        self.assertEqual(self.delivered(), ["jiro@example.com"])
+
+    def test_mail_to_an_altered_mailto_token_is_refused_at_rcpt_and_changes_nothing(self):
+        _, mailto = self.links("saburo@example.com")
+        local, domain = mailto[len("mailto:"):].split("@")
+        bad = "unsubscribe+" + altered(local[len("unsubscribe+"):]) + "@" + domain
+        with smtplib.SMTP("127.0.0.1", self.k.ports["smtp"], timeout=20) as c:
+            c.ehlo()
+            c.mail("someone@example.net")
+            code, text = c.rcpt(bad)
+        self.assertEqual(code, 550)
+        self.assertFalse(self.exists(f"{P}optout:{{saburo@example.com}}"))
+        self.assertEqual(self.records("unsubscribe"), [])
+
     def test_a_second_click_keeps_the_first_opt_out_time(self):
         url = self.url("taro@example.com")
         self.assertEqual(gmail_one_click(url)[0], 200)

@@ -95,13 +95,14 @@ BOOST_AUTO_TEST_CASE(malformed_source_route_is_rejected) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(local_part_of_64_octets_is_accepted_65_is_not) {
-  BOOST_TEST(accepted("MAIL FROM:<" + std::string(64, 'l') + "@example.com>").path.size() == 64u + 12u);
-  auto r = rejected("MAIL FROM:<" + std::string(65, 'l') + "@example.com>");
+BOOST_AUTO_TEST_CASE(local_part_longer_than_rfc_64_is_accepted_up_to_192_octets) {
+  // Longer than RFC 5321's 64 (servers should accept what they can): unsubscribe+<token> needs it.
+  BOOST_TEST(accepted("MAIL FROM:<" + std::string(192, 'l') + "@example.com>").path.size() == 192u + 12u);
+  auto r = rejected("MAIL FROM:<" + std::string(193, 'l') + "@example.com>");
   BOOST_TEST(r.code == 501);
   BOOST_TEST(r.text == "Local part too long");
   // Quotes count: the limit is on the local part as sent.
-  BOOST_TEST(rejected("RCPT TO:<\"" + std::string(63, 'q') + "\"@example.com>").text ==
+  BOOST_TEST(rejected("RCPT TO:<\"" + std::string(191, 'q') + "\"@example.com>").text ==
              "Local part too long");
 }
 
