@@ -60,16 +60,6 @@ constexpr std::string_view report_help =
     "opt-out, or the log missing or unreadable, 64 usage, 69 Redis unreachable,\n"
     "74 cannot write the output, 78 invalid configuration.\n";
 
-// Redis glob metacharacters in the prefix must match literally.
-std::string glob_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out;
-}
-
 bool already_normal(std::string_view s) {
   return !s.empty() && std::none_of(s.begin(), s.end(), [](char c) {
     return (c >= 'A' && c <= 'Z') || static_cast<unsigned char>(c) >= 0x80 || c == ' ' || c == '\t';
@@ -117,47 +107,10 @@ struct optout_loader {
 
 asio::awaitable<int> load_kind(redis_session& s, optout_loader& loader, bool domain) {
   const std::string head = s.prefix() + (domain ? "optout-domain:" : "optout:{");
-  const std::string pattern = glob_escape(head) + "*";
-  std::string cursor = "0";
-  bool scanning = true;
-  std::vector<std::string> keys;
-  while (scanning || !keys.empty()) {
-    std::vector<store::redis_command> cmds;
-    cmds.reserve(keys.size() + 1);
-    for (const auto& k : keys) {
-      store::redis_command c;
-      c.emplace_back("HGETALL");
-      c.push_back(k);
-      cmds.push_back(std::move(c));
-    }
-    if (scanning) {
-      // Built one by one: no braced string lists in a coroutine (GCC 12).
-      store::redis_command c;
-      c.emplace_back("SCAN");
-      c.push_back(cursor);
-      c.emplace_back("MATCH");
-      c.push_back(pattern);
-      c.emplace_back("COUNT");
-      c.emplace_back("1000");
-      cmds.push_back(std::move(c));
-    }
-    auto r = co_await s.client().pipeline(std::move(cmds));
-    if (!r) co_return s.unreachable(r.error());
-    for (std::size_t i = 0; i < keys.size(); ++i) loader.add(keys[i], head, domain, (*r)[i]);
-    std::vector<std::string> next;
-    if (scanning) {
-      const auto& page = r->back();
-      if (page.is_error() || page.elements.size() != 2) {
-        std::fprintf(stderr, "kizuna audit report: SCAN failed: %s\n", page.is_error() ? page.str.c_str() : "bad reply");
-        co_return ex_unavailable;
-      }
-      cursor = page.elements[0].str;
-      for (const auto& k : page.elements[1].elements) next.push_back(k.str);
-      scanning = cursor != "0";
-    }
-    keys = std::move(next);
-  }
-  co_return 0;
+  co_return co_await s.for_each_hash(head, [&](const std::string& key, const store::redis_value& hash) {
+    loader.add(key, head, domain, hash);
+    return 0;
+  });
 }
 
 asio::awaitable<int> load_task(redis_session& s, optout_loader& loader) {

@@ -22,16 +22,6 @@ namespace {
 constexpr int ex_ioerr = 74;
 constexpr std::size_t flush_bytes = 1 << 20;
 
-// Redis glob metacharacters in the prefix must match literally.
-std::string glob_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out;
-}
-
 struct export_state {
   FILE* out = nullptr;
   std::string name;
@@ -96,33 +86,10 @@ void write_key(export_state& st, const std::string& key, const std::string& subj
 
 asio::awaitable<int> export_kind(redis_session& s, export_state& st, bool domain) {
   const std::string head = s.prefix() + (domain ? "optout-domain:" : "optout:{");
-  const std::string pattern = glob_escape(head) + "*";
-  std::string cursor = "0";
-  bool scanning = true;
-  std::vector<std::string> keys;
-  while (scanning || !keys.empty()) {
-    std::vector<store::redis_command> cmds;
-    cmds.reserve(keys.size() + 1);
-    for (const auto& k : keys) cmds.push_back(store::redis_command{"HGETALL", k});
-    if (scanning) cmds.push_back(store::redis_command{"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
-    auto r = co_await s.client().pipeline(std::move(cmds));
-    if (!r) co_return s.unreachable(r.error());
-    for (std::size_t i = 0; i < keys.size(); ++i) write_key(st, keys[i], subject_of(keys[i], head, domain), (*r)[i]);
-    std::vector<std::string> next;
-    if (scanning) {
-      const auto& page = r->back();
-      if (page.is_error() || page.elements.size() != 2) {
-        std::fprintf(stderr, "kizuna optout: SCAN failed: %s\n", page.is_error() ? page.str.c_str() : "bad reply");
-        co_return ex_unavailable;
-      }
-      cursor = page.elements[0].str;
-      for (const auto& k : page.elements[1].elements) next.push_back(k.str);
-      scanning = cursor != "0";
-    }
-    keys = std::move(next);
-    if (st.write_failed) co_return ex_ioerr;
-  }
-  co_return 0;
+  co_return co_await s.for_each_hash(head, [&](const std::string& key, const store::redis_value& hash) {
+    write_key(st, key, subject_of(key, head, domain), hash);
+    return st.write_failed ? ex_ioerr : 0;
+  });
 }
 
 asio::awaitable<int> export_task(redis_session& s, export_state& st, bool bom) {

@@ -119,4 +119,62 @@ int redis_session::unreachable(std::string_view why) const {
   return ex_unavailable;
 }
 
+namespace {
+// Redis glob metacharacters in the prefix must match literally.
+std::string glob_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out;
+}
+}  // namespace
+
+boost::asio::awaitable<int> redis_session::for_each_hash(
+    std::string head, std::function<int(const std::string& key, const store::redis_value& hash)> on_hash) {
+  const std::string pattern = glob_escape(head) + "*";
+  std::string cursor = "0";
+  bool scanning = true;
+  std::vector<std::string> keys;
+  while (scanning || !keys.empty()) {
+    // Commands built one by one: no braced string lists in a coroutine (GCC 12).
+    std::vector<store::redis_command> cmds;
+    cmds.reserve(keys.size() + 1);
+    for (const auto& k : keys) {
+      store::redis_command c;
+      c.emplace_back("HGETALL");
+      c.push_back(k);
+      cmds.push_back(std::move(c));
+    }
+    if (scanning) {
+      store::redis_command c;
+      c.emplace_back("SCAN");
+      c.push_back(cursor);
+      c.emplace_back("MATCH");
+      c.push_back(pattern);
+      c.emplace_back("COUNT");
+      c.emplace_back("1000");
+      cmds.push_back(std::move(c));
+    }
+    auto r = co_await client().pipeline(std::move(cmds));
+    if (!r) co_return unreachable(r.error());
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      if (int rc = on_hash(keys[i], (*r)[i]); rc != 0) co_return rc;
+    std::vector<std::string> next;
+    if (scanning) {
+      const auto& page = r->back();
+      if (page.is_error() || page.elements.size() != 2) {
+        std::fprintf(stderr, "%s: SCAN failed: %s\n", who_.c_str(), page.is_error() ? page.str.c_str() : "bad reply");
+        co_return ex_unavailable;
+      }
+      cursor = page.elements[0].str;
+      for (const auto& k : page.elements[1].elements) next.push_back(k.str);
+      scanning = cursor != "0";
+    }
+    keys = std::move(next);
+  }
+  co_return 0;
+}
+
 }  // namespace kizuna::cli

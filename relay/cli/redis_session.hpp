@@ -17,6 +17,7 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <expected>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -43,6 +44,14 @@ class redis_session {
   // Runs `task` to completion on this session's io_context; its result.
   // An exception escaping the task is rethrown here.
   int run(boost::asio::awaitable<int> task);
+
+  // Walks every hash whose key starts with `head` (the prefix matched
+  // literally): SCAN MATCH ... COUNT 1000, each page's HGETALLs pipelined with
+  // the next SCAN, so a million keys cost a thousand round trips. on_hash gets
+  // each key and its HGETALL reply and returns 0 to go on or an exit status to
+  // stop with. Returns 0, that status, or ex_unavailable (after saying why).
+  boost::asio::awaitable<int> for_each_hash(
+      std::string head, std::function<int(const std::string& key, const store::redis_value& hash)> on_hash);
 
   // Prints "<who>: cannot reach redis at <address>: <why>" (with the
   // embedded-redis hint) and returns ex_unavailable.
