@@ -1,0 +1,116 @@
+#include "relay/personalize/message_template.hpp"
+
+#include "relay/core/utf8.hpp"
+#include "relay/mime/charset.hpp"
+#include "relay/mime/encoded_word.hpp"
+#include "relay/mime/rewriter.hpp"
+#include "relay/mime/text_part.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace kizuna::personalize {
+namespace {
+
+void add_names(std::vector<std::string>& into, const compiled_template& t) {
+  for (const slot& s : t.slots())
+    if (std::find(into.begin(), into.end(), s.name) == into.end()) into.push_back(s.name);
+}
+
+void add_missing(std::vector<std::string>& into, std::vector<std::string>& names) {
+  for (std::string& n : names)
+    if (std::find(into.begin(), into.end(), n) == into.end()) into.push_back(std::move(n));
+}
+
+std::string describe(const mime::part& p, mime::part_id id) {
+  return fmt::format("part {} ({}/{})", id, p.type.type, p.type.subtype);
+}
+
+}  // namespace
+
+std::expected<message_template, std::string> compile_message(std::string message_bytes) {
+  message_template t(mime::message::parse(std::move(message_bytes)));
+  const mime::message& m = t.message_;
+
+  if (const mime::header_field* subject = m.root().field("Subject")) {
+    const std::string decoded = mime::decode_header_value(subject->value);
+    auto c = compile(decoded, context::header);
+    if (!c) return std::unexpected("Subject: " + to_string(c.error()));
+    if (c->has_slots()) {
+      add_names(t.field_names_, *c);
+      t.subject_ = std::move(*c);
+    }
+  }
+
+  for (const mime::part_id id : mime::personalizable_parts(m)) {
+    const mime::part& p = m.at(id);
+    auto text = mime::read_text(m, id);
+    if (!text) {
+      // Unreadable: leave it as it is, unless it visibly holds merge fields.
+      if (m.slice(p.body).find("{{") != std::string_view::npos)
+        return std::unexpected(describe(p, id) + ": cannot be personalized (" +
+                               std::string(mime::to_string(text.error())) + ")");
+      continue;
+    }
+    const context where = p.type.subtype == "html" ? context::html : context::text;
+    auto c = compile(text->utf8, where);
+    if (!c) return std::unexpected(describe(p, id) + ": " + to_string(c.error()));
+    if (!c->has_slots()) continue;
+    add_names(t.field_names_, *c);
+    t.parts_.push_back({id, std::move(*c)});
+  }
+  return t;
+}
+
+rendered_copy render_copy(const message_template& t, const value_source& values, const copy_headers& headers) {
+  rendered_copy copy;
+  const mime::message& m = t.message();
+  const std::string_view nl = m.newline();
+  mime::rewriter rw(m);
+
+  auto refuse_unless = [&](bool ok, std::string_view name) {
+    if (!ok) copy.refused_headers.emplace_back(name);
+  };
+
+  if (headers.strip_control) rw.remove_headers_with_prefix(0, "X-Kizuna-");
+
+  if (t.subject()) {
+    render_result r = render(*t.subject(), values);
+    add_missing(copy.missing, r.missing);
+    if (!is_valid_utf8(r.out)) r.out = mime::sanitize_utf8(r.out).text;
+    refuse_unless(rw.set_header_text(0, "Subject", r.out), "Subject");
+  }
+
+  for (const message_template::compiled_part& cp : t.parts()) {
+    render_result r = render(cp.text, values);
+    add_missing(copy.missing, r.missing);
+    auto enc = mime::encode_text(m, cp.id, r.out);
+    if (!enc && enc.error() == mime::text_error::invalid_utf8)  // a value that is not UTF-8
+      enc = mime::encode_text(m, cp.id, mime::sanitize_utf8(r.out).text);
+    if (!enc) {
+      if (copy.error.empty())
+        copy.error = describe(m.at(cp.id), cp.id) + ": " + std::string(mime::to_string(enc.error()));
+      continue;
+    }
+    if (enc->charset_fallback) copy.reencoded_utf8 = true;
+    rw.apply(cp.id, std::move(*enc));
+  }
+
+  refuse_unless(rw.set_header(0, "To", mime::format_mailbox({}, headers.to, 2, nl)), "To");
+  refuse_unless(rw.set_header(0, "Message-ID", headers.message_id), "Message-ID");
+  if (headers.from_address)
+    refuse_unless(rw.set_header(0, "From",
+                                mime::format_mailbox(headers.from_display.value_or(std::string()),
+                                                     *headers.from_address, 4, nl)),
+                  "From");
+  if (headers.reply_to)
+    refuse_unless(rw.set_header(0, "Reply-To", mime::format_mailbox({}, *headers.reply_to, 8, nl)), "Reply-To");
+  for (const auto& [name, value] : headers.add) refuse_unless(rw.add_header(0, name, value), name);
+
+  copy.bytes.reserve(m.bytes().size() + 1024);
+  rw.render_to(copy.bytes);
+  return copy;
+}
+
+}  // namespace kizuna::personalize
