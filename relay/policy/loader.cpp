@@ -60,6 +60,7 @@ std::expected<snapshot, config::diagnostics> load(const std::vector<std::string>
     for (auto& p : d.take_diagnostics()) problems.push_back(std::move(p));
     loaded.push_back({absolute.string(), std::move(*text)});
   }
+  for (auto& p : builder.cross_file_problems()) problems.push_back(std::move(p));
   if (!problems.empty()) return std::unexpected(std::move(problems));
 
   auto set = std::make_shared<policy_set>(std::move(builder).finish());

@@ -18,6 +18,23 @@
 //       description: クレーム対応中は配信しない
 //       match: { exclusion: complaint }
 //       action: drop                           # relay | drop | reject | defer | hold
+//   personas:                                  # senders a copy may go out as (SPEC §6); list, concatenated over files
+//     - id: yamada                             # unique across all files; letters, digits, '.', '_', '-'
+//       display_name: 山田 太郎（営業部）      # UTF-8, one line, no control characters
+//       address: yamada@example.co.jp          # stored normalized (core/address.hpp)
+//       reply_to: eigyo@example.co.jp          # optional
+//       fields: { title: 営業部 課長, phone: 03-1234-5678 }  # optional; {{persona.fields.<name>}}
+//   persona_assignment:                        # one file at most; required (for `default`) when personas exist
+//     from_field: contact.owner                # optional; the contact field holding a persona id
+//     header: true                             # X-Kizuna-Persona may choose the persona (default true)
+//     default: yamada                          # persona id when nothing else chooses one
+//     sticky: false                            # keep a contact with the same persona across campaigns
+//   merge:                                     # one file at most
+//     on_missing_field: hold                   # hold | drop | defer | blank (default hold)
+//     require_unsubscribe_link: false          # default false
+//     footer:                                  # optional; each a template (personalize/template.hpp),
+//       text: "...{{unsubscribe_url}}"         # compiled (text / html context) when the file loads
+//       html: "<p>{{persona.display_name}}</p>"
 //
 // Matchers (a mapping with exactly one matcher key; `field` takes one operator):
 //   optout: true | <scope>          opted out (address or domain) for "*" or the message's category / <scope>
@@ -32,6 +49,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -115,6 +133,35 @@ struct data_needs {
   bool sent = false;
 };
 
+// A sender identity (SPEC §6): the From / Reply-To a copy goes out with, and
+// what {{persona.*}} slots render.
+struct persona {
+  std::string id;
+  std::string display_name;  // UTF-8, one line
+  std::string address;       // normalized
+  std::string reply_to;      // normalized; "" : none
+  std::map<std::string, std::string> fields;  // {{persona.fields.<name>}} -> UTF-8 value
+};
+
+// How a recipient's persona is chosen: the contact field, then the control
+// header (when allowed), then the default.
+struct persona_assignment_settings {
+  std::string from_field;  // contact field name, without "contact."; "" : none
+  bool header = true;      // X-Kizuna-Persona may choose (override) the persona
+  std::string default_persona;  // a persona id (checked to exist)
+  bool sticky = false;     // keep a contact with the same persona across campaigns
+};
+
+// What to do with a recipient whose copy uses a contact field it does not have.
+enum class missing_field_action { hold, drop, defer, blank };
+
+struct merge_settings {
+  missing_field_action on_missing_field = missing_field_action::hold;
+  bool require_unsubscribe_link = false;
+  std::string footer_text;  // templates (compiled once at load to check them); "" : none
+  std::string footer_html;
+};
+
 struct policy_set {
   std::vector<rule> rules;  // in evaluation order, after the built-in opt-out rule
   std::set<std::string> transactional_categories;
@@ -123,6 +170,9 @@ struct policy_set {
   std::string timezone_field = "timezone";
   std::string default_timezone = "UTC";
   std::chrono::seconds longest_sent_period{0};  // how much of sent:{addr} to keep and fetch
+  std::vector<persona> personas;  // in file order
+  std::optional<persona_assignment_settings> persona_assignment;
+  merge_settings merge;
   data_needs needs;
   std::string version;  // hex SHA-256 over the loaded files' names and bytes (audit policy_version)
 };

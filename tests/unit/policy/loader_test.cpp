@@ -9,6 +9,7 @@
 #include <re2/re2.h>
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <variant>
 #include <vector>
@@ -170,6 +171,63 @@ BOOST_AUTO_TEST_CASE(a_file_of_comments_gets_every_default) {
   BOOST_TEST(!set->needs.sent);
 }
 
+BOOST_AUTO_TEST_CASE(personalization_sections_decode) {
+  auto set = load_ok({fixture("valid/personas.yaml")});
+  BOOST_REQUIRE(set->personas.size() == 2u);
+  const auto& yamada = set->personas[0];
+  BOOST_TEST(yamada.id == "yamada");
+  BOOST_TEST(yamada.display_name == "山田 太郎（営業部）");
+  BOOST_TEST(yamada.address == "yamada@example.co.jp");  // normalized
+  BOOST_TEST(yamada.reply_to == "eigyo@example.co.jp");
+  BOOST_TEST((yamada.fields == std::map<std::string, std::string>{{"title", "営業部 課長"},
+                                                                  {"phone", "03-1234-5678"},
+                                                                  {"署名", "山田 太郎\n株式会社サンプル 営業部\n"}}));
+  const auto& sato = set->personas[1];
+  BOOST_TEST(sato.id == "sato.hanako");
+  BOOST_TEST(sato.display_name == "佐藤 花子（営業部）");
+  BOOST_TEST(sato.reply_to == "");
+  BOOST_TEST(sato.fields.empty());
+
+  BOOST_REQUIRE(set->persona_assignment.has_value());
+  BOOST_TEST(set->persona_assignment->from_field == "owner");  // written contact.owner
+  BOOST_TEST(!set->persona_assignment->header);
+  BOOST_TEST(set->persona_assignment->default_persona == "yamada");
+  BOOST_TEST(set->persona_assignment->sticky);
+  BOOST_TEST(set->needs.contact);  // the owner field is a contact field
+
+  BOOST_TEST((set->merge.on_missing_field == missing_field_action::blank));
+  BOOST_TEST(set->merge.require_unsubscribe_link);
+  BOOST_TEST(set->merge.footer_text.find("配信停止: {{unsubscribe_url}}") != std::string::npos);
+  BOOST_TEST(set->merge.footer_html.find("<a href=\"{{unsubscribe_url}}\">") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(personalization_defaults) {
+  auto set = load_ok({fixture("valid/empty.yaml")});
+  BOOST_TEST(set->personas.empty());
+  BOOST_TEST(!set->persona_assignment.has_value());
+  BOOST_TEST((set->merge.on_missing_field == missing_field_action::hold));
+  BOOST_TEST(!set->merge.require_unsubscribe_link);
+  BOOST_TEST(set->merge.footer_text == "");
+  BOOST_TEST(set->merge.footer_html == "");
+
+  temp_dir dir;
+  const auto file = dir.path() / "p.yaml";
+  write_file(file, "personas:\n  - {id: a, display_name: A, address: a@example.com}\n"
+                   "persona_assignment: {default: a}\n");
+  auto minimal = load_ok({file.string()});
+  BOOST_REQUIRE(minimal->persona_assignment.has_value());
+  BOOST_TEST(minimal->persona_assignment->from_field == "");
+  BOOST_TEST(minimal->persona_assignment->header);
+  BOOST_TEST(!minimal->persona_assignment->sticky);
+  BOOST_TEST(!minimal->needs.contact);  // no from_field, no rule: nothing to fetch
+}
+
+BOOST_AUTO_TEST_CASE(the_default_persona_may_be_defined_in_another_file) {
+  auto set = load_ok({fixture("valid/personas_split/*.yaml")});
+  BOOST_REQUIRE(set->personas.size() == 1u);
+  BOOST_TEST(set->persona_assignment->default_persona == "suzuki");
+}
+
 BOOST_AUTO_TEST_CASE(no_entries_load_an_empty_set) {
   auto set = load_ok({});
   BOOST_TEST(set->rules.empty());
@@ -308,4 +366,14 @@ BOOST_AUTO_TEST_CASE(shipped_example_policies_say_what_their_comments_say) {
   BOOST_TEST(cap.at_least == 3u);
   BOOST_TEST(set->longest_sent_period.count() == 7 * 86400);
   BOOST_TEST((set->needs.contact && set->needs.exclusion && set->needs.consent && set->needs.sent));
+  BOOST_REQUIRE(set->personas.size() == 2u);
+  BOOST_TEST(set->personas[0].display_name == "山田 太郎（営業部）");
+  BOOST_TEST(set->personas[1].address == "sato@example.co.jp");
+  BOOST_REQUIRE(set->persona_assignment.has_value());
+  BOOST_TEST(set->persona_assignment->from_field == "owner");
+  BOOST_TEST(set->persona_assignment->default_persona == "yamada");
+  BOOST_TEST(set->persona_assignment->sticky);
+  BOOST_TEST((set->merge.on_missing_field == missing_field_action::hold));
+  BOOST_TEST(set->merge.footer_text.find("{{unsubscribe_url}}") != std::string::npos);
+  BOOST_TEST(set->merge.footer_html.find("{{unsubscribe_url}}") != std::string::npos);
 }
