@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "relay/core/base64.hpp"
+
 namespace kizuna::smtp {
 
 // RFC 4954 §4: the longest AUTH continuation line, without CRLF.
@@ -21,8 +23,9 @@ inline constexpr std::size_t max_sasl_line = 12288;
 inline constexpr std::string_view login_user_prompt = "VXNlcm5hbWU6";
 inline constexpr std::string_view login_password_prompt = "UGFzc3dvcmQ6";
 
-std::string base64_encode(std::string_view bytes);
-std::optional<std::string> base64_decode(std::string_view text);
+// Strict RFC 4648 base64 (padding required, canonical): the one in core.
+using kizuna::base64_decode;
+using kizuna::base64_encode;
 
 struct sasl_credentials {
   std::string authzid;  // PLAIN's authorization identity; empty when not sent
