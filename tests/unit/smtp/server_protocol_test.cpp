@@ -1,6 +1,7 @@
 // server_protocol: the SMTP/LMTP command state machine, driven line by line
 // without sockets (RFC 5321, RFC 2033 LHLO, RFC 1870 SIZE, RFC 6531 SMTPUTF8).
 #include "relay/smtp/server_protocol.hpp"
+#include "tests/unit/smtp/protocol_driver.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <ostream>
@@ -8,13 +9,9 @@
 #include <string_view>
 
 using namespace kizuna::smtp;
+using kizuna::smtp::test::say;
+using kizuna::smtp::test::status;
 using action = server_protocol::action;
-
-namespace kizuna::smtp {
-inline std::ostream& boost_test_print_type(std::ostream& os, server_protocol::action a) {
-  return os << "action#" << int(a);
-}
-}  // namespace kizuna::smtp
 
 namespace {
 
@@ -30,21 +27,6 @@ protocol_settings settings(bool lmtp = false, bool allowed = true) {
   s.max_recipients = 3;
   s.max_errors = 5;
   return s;
-}
-
-// One command line; a RCPT the protocol hands to the delivery stage is accepted
-// as the delivery stage would accept a recipient no policy refuses.
-server_protocol::response say(server_protocol& p, std::string_view text) {
-  auto r = p.on_line(framed_line{.text = text});
-  if (r.next == server_protocol::action::check_recipient) return p.recipient_checked(replies::recipient_ok());
-  return r;
-}
-
-// "250 2.1.0" from "250 2.1.0 Ok\r\n": the part of a reply tests compare.
-std::string status(const server_protocol::response& r) {
-  const auto first = r.wire.find(' ');
-  const auto second = r.wire.find(' ', first + 1);
-  return r.wire.substr(0, second);
 }
 
 // A protocol that has said EHLO (or LHLO) and opened a transaction.

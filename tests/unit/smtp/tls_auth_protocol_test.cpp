@@ -9,15 +9,12 @@
 
 #include "relay/smtp/sasl.hpp"
 #include "relay/smtp/server_protocol.hpp"
+#include "tests/unit/smtp/protocol_driver.hpp"
 
 using namespace kizuna::smtp;
+using kizuna::smtp::test::say;
+using kizuna::smtp::test::status;
 using action = server_protocol::action;
-
-namespace kizuna::smtp {
-inline std::ostream& boost_test_print_type(std::ostream& os, server_protocol::action a) {
-  return os << "action#" << int(a);
-}
-}  // namespace kizuna::smtp
 
 namespace {
 
@@ -32,20 +29,6 @@ protocol_settings settings(bool starttls = true, bool auth = true, bool allowed 
   s.max_recipients = 3;
   s.max_errors = 20;
   return s;
-}
-
-// One command line; a RCPT the protocol hands to the delivery stage is accepted
-// as the delivery stage would accept a recipient no policy refuses.
-server_protocol::response say(server_protocol& p, std::string_view text) {
-  auto r = p.on_line(framed_line{.text = text});
-  if (r.next == server_protocol::action::check_recipient) return p.recipient_checked(replies::recipient_ok());
-  return r;
-}
-
-std::string status(const server_protocol::response& r) {
-  const auto first = r.wire.find(' ');
-  const auto second = r.wire.find(' ', first + 1);
-  return r.wire.substr(0, second);
 }
 
 bool offers(const server_protocol::response& ehlo, std::string_view keyword) {
