@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "relay/audit/chain.hpp"
+#include "relay/core/utf8.hpp"
 
 namespace kizuna::audit {
 namespace {
@@ -21,31 +22,6 @@ constexpr std::string_view hash_key = ",\"hash\":\"";
 constexpr std::size_t hash_tail_size = hash_key.size() + 64 + 2;  // ,"hash":" + hex + "}
 
 constexpr std::string_view replacement = "\xEF\xBF\xBD";  // U+FFFD
-
-bool in(unsigned char c, unsigned char lo, unsigned char hi) { return c >= lo && c <= hi; }
-
-// Length of the valid UTF-8 sequence at s[i], or 0 when invalid; on 0, *bad is the
-// length of the maximal subpart to replace by one U+FFFD (Unicode §3.9, Table 3-7).
-std::size_t utf8_sequence(std::string_view s, std::size_t i, std::size_t* bad) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  std::size_t need = 0;
-  unsigned char lo = 0x80, hi = 0xBF;  // range of the second byte
-  if (c < 0x80) return 1;
-  if (in(c, 0xC2, 0xDF)) need = 1;
-  else if (c == 0xE0) need = 2, lo = 0xA0;
-  else if (in(c, 0xE1, 0xEC) || in(c, 0xEE, 0xEF)) need = 2;
-  else if (c == 0xED) need = 2, hi = 0x9F;
-  else if (c == 0xF0) need = 3, lo = 0x90;
-  else if (in(c, 0xF1, 0xF3)) need = 3;
-  else if (c == 0xF4) need = 3, hi = 0x8F;
-  else return *bad = 1, 0;
-  for (std::size_t k = 1; k <= need; ++k) {
-    if (i + k >= s.size()) return *bad = k, 0;
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if (k == 1 ? !in(b, lo, hi) : !in(b, 0x80, 0xBF)) return *bad = k, 0;
-  }
-  return need + 1;
-}
 
 bool is_digits(std::string_view s) {
   for (char c : s)
@@ -70,13 +46,12 @@ void append_json_string(std::string& out, std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
-      std::size_t bad = 0;
-      if (std::size_t n = utf8_sequence(s, i, &bad)) {
+      if (std::size_t n = utf8_sequence_length(s, i)) {
         out.append(s.substr(i, n));
         i += n;
       } else {
         out += replacement;
-        i += bad;
+        i += utf8_maximal_subpart(s, i);
       }
       continue;
     }

@@ -1,6 +1,7 @@
-// UTF-8 well-formedness (RFC 3629): rejects overlong forms, surrogates
-// (U+D800..U+DFFF), code points past U+10FFFF and truncated sequences. Used to
-// refuse text in another encoding (e.g. a Shift_JIS CSV) before it reaches Redis.
+// UTF-8 well-formedness (RFC 3629, Unicode §3.9 Table 3-7): rejects overlong
+// forms, surrogates (U+D800..U+DFFF), code points past U+10FFFF and truncated
+// sequences. One reader for every place that validates or repairs UTF-8: CSV
+// input before it reaches Redis, audit JSON, MIME text, template field names.
 #pragma once
 
 #include <cstddef>
@@ -8,36 +9,62 @@
 
 namespace kizuna {
 
-inline bool is_valid_utf8(std::string_view s) noexcept {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const std::size_t n = s.size();
-  std::size_t i = 0;
-  while (i < n) {
-    const unsigned char c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len = 0;
-    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;       // no overlong forms
-      if (c == 0xED) hi = 0x9F;       // no surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;       // no overlong forms
-      if (c == 0xF4) hi = 0x8F;       // nothing past U+10FFFF
-    } else {
-      return false;
-    }
-    if (n - i < len) return false;
-    if (p[i + 1] < lo || p[i + 1] > hi) return false;
-    for (std::size_t k = 2; k < len; ++k)
-      if (p[i + k] < 0x80 || p[i + k] > 0xBF) return false;
-    i += len;
+namespace detail {
+// The lead byte's sequence length (0: not a lead byte) and its second byte's range.
+struct utf8_lead {
+  std::size_t len = 0;
+  unsigned char lo = 0x80, hi = 0xBF;
+};
+constexpr utf8_lead utf8_lead_of(unsigned char c) noexcept {
+  utf8_lead l;
+  if (c < 0x80) {
+    l.len = 1;
+  } else if (c >= 0xC2 && c <= 0xDF) {
+    l.len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    l.len = 3;
+    if (c == 0xE0) l.lo = 0xA0;  // no overlong forms
+    if (c == 0xED) l.hi = 0x9F;  // no surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    l.len = 4;
+    if (c == 0xF0) l.lo = 0x90;  // no overlong forms
+    if (c == 0xF4) l.hi = 0x8F;  // nothing past U+10FFFF
+  }
+  return l;
+}
+}  // namespace detail
+
+// Length of the well-formed sequence at s[i] (1 for ASCII), or 0 when there is none.
+constexpr std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
+  if (i >= s.size()) return 0;
+  const auto lead = detail::utf8_lead_of(static_cast<unsigned char>(s[i]));
+  if (lead.len <= 1) return lead.len;
+  if (s.size() - i < lead.len) return 0;
+  for (std::size_t k = 1; k < lead.len; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if (k == 1 ? (b < lead.lo || b > lead.hi) : (b < 0x80 || b > 0xBF)) return 0;
+  }
+  return lead.len;
+}
+
+// At an invalid position: how many bytes one U+FFFD replaces, the longest prefix
+// of a well-formed sequence ("maximal subpart", Unicode §3.9 / WHATWG), at least 1.
+constexpr std::size_t utf8_maximal_subpart(std::string_view s, std::size_t i) noexcept {
+  const auto lead = detail::utf8_lead_of(static_cast<unsigned char>(s[i]));
+  if (lead.len <= 1) return 1;
+  std::size_t k = 1;
+  for (; k < lead.len && i + k < s.size(); ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if (k == 1 ? (b < lead.lo || b > lead.hi) : (b < 0x80 || b > 0xBF)) break;
+  }
+  return k;
+}
+
+constexpr bool is_valid_utf8(std::string_view s) noexcept {
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t n = utf8_sequence_length(s, i);
+    if (n == 0) return false;
+    i += n;
   }
   return true;
 }

@@ -190,58 +190,7 @@ void iconv_converter::reset() noexcept { ::iconv(handle(cd_), nullptr, nullptr, 
 // ---- UTF-8 ----
 
 std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
-  if (i >= s.size()) return 0;
-  const auto c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) return 1;
-  std::size_t len = 0;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (s.size() - i < len) return 0;
-  const auto c1 = static_cast<unsigned char>(s[i + 1]);
-  if (c1 < lo || c1 > hi) return 0;
-  for (std::size_t k = 2; k < len; ++k) {
-    const auto ck = static_cast<unsigned char>(s[i + k]);
-    if (ck < 0x80 || ck > 0xBF) return 0;
-  }
-  return len;
-}
-
-// Bytes to replace by one U+FFFD at an invalid position: the longest prefix of a
-// well-formed sequence ("maximal subpart", Unicode §3.9 / WHATWG), at least one.
-static std::size_t maximal_subpart(std::string_view s, std::size_t i) noexcept {
-  const auto c = static_cast<unsigned char>(s[i]);
-  std::size_t len = 0;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) len = 2;
-  else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 1;
-  }
-  std::size_t k = 1;
-  for (; k < len && i + k < s.size(); ++k) {
-    const auto ck = static_cast<unsigned char>(s[i + k]);
-    if (k == 1 ? (ck < lo || ck > hi) : (ck < 0x80 || ck > 0xBF)) break;
-  }
-  return k;
+  return kizuna::utf8_sequence_length(s, i);
 }
 
 utf8_text sanitize_utf8(std::string_view s) {
@@ -253,7 +202,7 @@ utf8_text sanitize_utf8(std::string_view s) {
     if (n == 0) {
       r.text += replacement_character;
       r.lossy = true;
-      i += maximal_subpart(s, i);
+      i += utf8_maximal_subpart(s, i);
     } else {
       r.text.append(s.substr(i, n));
       i += n;

@@ -4,6 +4,7 @@
 #include "relay/personalize/slot_parser.hpp"
 
 #include "relay/personalize/limits.hpp"
+#include "relay/core/utf8.hpp"
 
 #include <fmt/format.h>
 
@@ -21,31 +22,11 @@ constexpr bool is_ascii_name_char(char c) noexcept {
 
 // One well-formed UTF-8 sequence at s[i] (RFC 3629): its length, 0 if none.
 std::size_t decode_utf8(std::string_view s, std::size_t i, char32_t& cp) noexcept {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  const unsigned char c = b(0);
-  std::size_t len = 0;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-    cp = c & 0x1F;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    cp = c & 0x0F;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    cp = c & 0x07;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (s.size() - i < len || b(1) < lo || b(1) > hi) return 0;
-  for (std::size_t k = 1; k < len; ++k) {
-    if (b(k) < 0x80 || b(k) > 0xBF) return 0;
-    cp = (cp << 6) | (b(k) & 0x3F);
-  }
+  const std::size_t len = utf8_sequence_length(s, i);
+  if (len < 2) return 0;  // ASCII is handled by the callers
+  static constexpr unsigned char lead_bits[] = {0, 0, 0x1F, 0x0F, 0x07};
+  cp = static_cast<unsigned char>(s[i]) & lead_bits[len];
+  for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
   return len;
 }
 
