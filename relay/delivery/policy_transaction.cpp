@@ -141,9 +141,13 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
   // memo: otherwise the round trip is skipped (the common case).
   const bool may_be_retry =
       std::any_of(recipients_.begin(), recipients_.end(), [](const recipient& r) { return r.retry_pending; });
-  if (!env.lmtp) digest = message_digest(env.mail_from, *message);
+  // The digest (SHA-256 over the whole message) is computed only when the memo is used.
+  auto message_key = [&]() -> const std::string& {
+    if (digest.empty()) digest = message_digest(env.mail_from, *message);
+    return digest;
+  };
   if (!env.lmtp && may_be_retry) {
-    auto done = co_await memo.recall(digest);
+    auto done = co_await memo.recall(message_key());
     if (!done) {
       log::warning("{} cannot read delivery memo: {}; deferring", env.id, done.error().message());
       outcome.per_recipient.assign(n, fail_closed());
@@ -270,11 +274,11 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
       std::vector<std::string> addresses;
       for (const auto& r : recipients_) addresses.push_back(r.address);
       if (!handled.empty())
-        if (auto ec = co_await memo.remember(digest, handled, addresses))
+        if (auto ec = co_await memo.remember(message_key(), handled, addresses))
           log::error("{} cannot remember {} handled recipients ({}): a retry may duplicate them", env.id,
                      handled.size(), ec.message());
     } else if (!remembered.empty()) {
-      if (auto ec = co_await memo.forget(digest, remembered))
+      if (auto ec = co_await memo.forget(message_key(), remembered))
         log::warning("{} cannot clear delivery memo: {}", env.id, ec.message());
     }
   }
