@@ -109,6 +109,8 @@ std::shared_ptr<generation> worker::build(runtime_settings rt) {
   ctx->holds = rt.holds;
   if (cfg.unsubscribe) ctx->unsubscribe = std::make_shared<const config::unsubscribe_settings>(*cfg.unsubscribe);
   ctx->key_prefix = cfg.redis.key_prefix;
+  ctx->hostname = cfg.hostname;
+  ctx->copy_parallelism = cfg.downstream.max_connections;
   ctx->remember_delivered_s = cfg.downstream.remember_delivered_s;
   g->dispatcher = std::make_shared<delivery::dispatcher>(std::move(ctx));
   g->rt = std::move(rt);

@@ -28,6 +28,8 @@ struct context {
   std::shared_ptr<const hold_queue> holds;
   std::shared_ptr<const config::unsubscribe_settings> unsubscribe;  // null: no unsubscribe section
   std::string key_prefix = "kizuna:";
+  std::string hostname;             // right-hand side of copies' Message-IDs when the original has none
+  std::size_t copy_parallelism = 16;  // copies of one message in flight (downstream.max_connections)
   unsigned remember_delivered_s = 432000;
 };
 

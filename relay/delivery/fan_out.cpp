@@ -1,5 +1,6 @@
 #include "relay/delivery/fan_out.hpp"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -12,11 +13,16 @@ namespace kizuna::delivery {
 namespace asio = boost::asio;
 
 asio::awaitable<void> send_copies(asio::any_io_executor ex, destination& dest, const smtp::envelope& env,
-                                  const std::string& message, const std::vector<copy_job>& jobs,
-                                  std::vector<smtp::reply>& replies) {
+                                  const copy_source& make_copy, const std::vector<copy_job>& jobs,
+                                  std::vector<smtp::reply>& replies, std::size_t parallel) {
   auto send_one = [&](const copy_job& job) -> asio::awaitable<void> {
     try {
-      replies[job.index] = co_await dest.send(env, *job.recipient, message);
+      auto copy = make_copy(job);
+      if (!copy) {
+        replies[job.index] = std::move(copy.error());
+        co_return;
+      }
+      replies[job.index] = co_await dest.send(env, *job.recipient, *copy);
     } catch (const std::exception& e) {
       log::error("{} delivery to <{}> failed: {}", env.id, *job.recipient, e.what());
       replies[job.index] = {451, "4.3.0", "local error in delivery"};
@@ -27,18 +33,20 @@ asio::awaitable<void> send_copies(asio::any_io_executor ex, destination& dest, c
     co_await send_one(jobs.front());
     co_return;
   }
-  std::size_t pending = jobs.size();
+  // `parallel` senders take the next job until none is left.
+  std::size_t next = 0;
+  std::size_t running = std::clamp<std::size_t>(parallel, 1, jobs.size());
   asio::steady_timer all_done(ex, asio::steady_timer::time_point::max());
-  for (const copy_job& job : jobs) {
+  for (std::size_t k = running; k > 0; --k) {
     asio::co_spawn(
         ex,
-        [&, job]() -> asio::awaitable<void> {
-          co_await send_one(job);
-          if (--pending == 0) all_done.cancel();
+        [&]() -> asio::awaitable<void> {
+          while (next < jobs.size()) co_await send_one(jobs[next++]);
+          if (--running == 0) all_done.cancel();
         },
         asio::detached);
   }
-  while (pending > 0) co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
+  while (running > 0) co_await all_done.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
 }  // namespace kizuna::delivery

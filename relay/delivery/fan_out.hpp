@@ -1,10 +1,15 @@
-// Sends several copies at once over a destination and waits for all of them:
-// per-recipient transactions run in parallel, bounded by the downstream pool.
+// Sends a message's copies and waits for all of them: per-recipient
+// transactions run in parallel, at most `parallel` at a time (the downstream
+// pool's size: more would only queue). Each copy is built right before it is
+// sent and freed right after, so a 500-recipient personalized message holds
+// `parallel` copies in memory, not 500.
 // The caller's frame outlives every spawned send (it waits for the last one).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <expected>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,8 +22,13 @@ struct copy_job {
   const std::string* recipient;
 };
 
+// The copy for one job in wire form, or why it cannot be built (the reply
+// for that recipient then says so; nothing is sent).
+using copy_source = std::function<std::expected<std::string, smtp::reply>(const copy_job&)>;
+
 boost::asio::awaitable<void> send_copies(boost::asio::any_io_executor ex, destination& dest,
-                                         const smtp::envelope& env, const std::string& message,
-                                         const std::vector<copy_job>& jobs, std::vector<smtp::reply>& replies);
+                                         const smtp::envelope& env, const copy_source& make_copy,
+                                         const std::vector<copy_job>& jobs, std::vector<smtp::reply>& replies,
+                                         std::size_t parallel);
 
 }  // namespace kizuna::delivery

@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "relay/core/dot_stuffing.hpp"
 #include "relay/core/log.hpp"
 
 namespace kizuna::delivery {
@@ -52,22 +53,6 @@ bool write_all(int fd, std::span<iovec> iov) {
   return true;
 }
 
-// The stored file is the message as a reader sees it: dot-stuffing undone.
-std::string unstuff(const std::string& wire) {
-  std::string out;
-  out.reserve(wire.size());
-  bool line_start = true;
-  for (std::size_t i = 0; i < wire.size(); ++i) {
-    if (line_start && wire[i] == '.') {
-      line_start = false;
-      continue;
-    }
-    line_start = wire[i] == '\n';
-    out.push_back(wire[i]);
-  }
-  return out;
-}
-
 }  // namespace
 
 maildir_writer::maildir_writer(std::filesystem::path dir) : dir_(std::move(dir)) {
@@ -84,7 +69,7 @@ boost::asio::awaitable<smtp::reply> maildir_writer::send(const smtp::envelope& e
   const auto tmp = dir_ / "tmp" / name;
   const auto dst = dir_ / "new" / name;
   const std::string head = "Return-Path: <" + env.mail_from + ">\r\nDelivered-To: " + recipient + "\r\n";
-  const std::string body = unstuff(message);
+  const std::string body = unstuff_dots(message);  // the stored file is the message as a reader sees it
   iovec iov[3] = {{const_cast<char*>(head.data()), head.size()},
                   {const_cast<char*>(env.trace_header.data()), env.trace_header.size()},
                   {const_cast<char*>(body.data()), body.size()}};

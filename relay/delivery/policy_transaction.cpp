@@ -5,7 +5,9 @@
 #include <unordered_map>
 
 #include "relay/core/address.hpp"
+#include "relay/core/dot_stuffing.hpp"
 #include "relay/core/log.hpp"
+#include "relay/delivery/copy_plan.hpp"
 #include "relay/delivery/delivered_memo.hpp"
 #include "relay/delivery/dispatcher.hpp"
 #include "relay/delivery/fan_out.hpp"
@@ -36,14 +38,6 @@ smtp::reply fail_closed() { return {451, "4.3.0", "cannot check recipient policy
 
 std::string reply_text(const smtp::reply& r) {
   return std::to_string(r.code) + (r.enhanced.empty() ? "" : " " + r.enhanced) + " " + r.text;
-}
-
-std::vector<std::string> trace_lines(const policy::decision& d) {
-  std::vector<std::string> out;
-  for (auto& t : d.trace)
-    out.push_back(t.rule_id + ": " + (t.result == policy::tri::yes ? "matched" : t.result == policy::tri::no ? "no" : "unknown") +
-                  (t.detail.empty() ? "" : " (" + t.detail + ")"));
-  return out;
 }
 
 }  // namespace
@@ -127,8 +121,6 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
   if (!env.fixed_category.empty() && control.category && *control.category != env.fixed_category)
     log::warning("{} X-Kizuna-Category '{}' ignored: the listener's category is '{}'", env.id, *control.category,
                  env.fixed_category);
-  const std::string copy = control.any_control ? mime::strip_control_headers(*message) : std::string();
-  const std::string& relayed = control.any_control ? copy : *message;
   const std::string message_id = control.message_id.value_or(env.id);
 
   // What the client's earlier attempts already handled (SMTP only: LMTP clients retry per recipient).
@@ -162,6 +154,11 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
       }
   }
 
+  // Compiled once; every copy is rendered from it (a broken merge field fails the message).
+  auto plan = plan_message(unstuff_dots(*message), policies, campaign, control, message_id, ctx_->hostname);
+  if (!plan) log::warning("{} cannot personalize: {}", env.id, plan.error());
+  std::vector<copy_decision> copies(n);
+
   std::vector<audit::record> records;
   std::vector<copy_job> jobs;
   std::vector<std::size_t> duplicate_of(n, n);
@@ -176,6 +173,7 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
     r.decision = a;
     r.rule = std::move(rule);
     r.policy_version = policies.version;
+    if (const policy::persona* p = copies[i].persona.chosen) r.persona = p->id;
     return r;
   };
 
@@ -195,9 +193,15 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
       duplicate_of[i] = it->second;
       continue;
     }
-    policy::inputs in{recipients_[i].address, &recipients_[i].data, campaign, now};
-    const policy::decision d = policy::evaluate(policies, in);
     smtp::reply& out = outcome.per_recipient[i];
+    if (!plan) {
+      out = {554, "5.6.0", "cannot personalize the message: " + plan.error()};
+      records.push_back(record_for(i, audit::action::reject, merge_template_rule));
+      continue;
+    }
+    policy::inputs in{recipients_[i].address, &recipients_[i].data, campaign, now};
+    copies[i] = plan_copy(*plan, policies, in, ctx_->unsubscribe.get());
+    const policy::decision& d = copies[i].decision;
     switch (d.action) {
       case policy::action::relay:
         jobs.push_back({i, &env.recipients[i]});
@@ -214,12 +218,17 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
         out = {450, "4.7.1", d.reason};
         break;
       case policy::action::hold: {
+        auto copy = render_copy(*plan, copies[i], recipients_[i].data, recipients_[i].address, env.recipients[i]);
+        std::string wire;
+        if (copy) append_stuffed_dots(wire, copy->bytes);
         held_copy h{env.id + "-" + std::to_string(i), env.id, env.mail_from, env.recipients[i],
                     recipients_[i].address, env.params.smtputf8,
                     env.params.body == smtp::body_type::eight_bit_mime, message_id, campaign.id.value_or(""),
                     campaign.category, d.rule_id, d.reason, policies.version, trace_lines(d),
                     std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count()};
-        if (auto put = ctx_->holds->put(h, env.trace_header, relayed); !put) {
+        auto put = copy ? ctx_->holds->put(h, env.trace_header, wire)
+                        : std::expected<void, std::string>(std::unexpected(copy.error()));
+        if (!put) {
           log::error("{} cannot hold copy for <{}>: {}", env.id, h.address, put.error());
           out = {451, "4.3.0", "cannot hold the message now, try again later"};
           records.push_back(record_for(i, audit::action::defer, "builtin:hold-failed"));
@@ -236,7 +245,19 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
               reject_as_drop ? "drop (reject after DATA)" : policy::to_string(d.action), d.rule_id);
   }
 
-  co_await send_copies(ctx_->executor, *ctx_->dest, env, relayed, jobs, outcome.per_recipient);
+  const copy_source make_copy = [&](const copy_job& job) -> std::expected<std::string, smtp::reply> {
+    const recipient& r = recipients_[job.index];
+    auto copy = render_copy(*plan, copies[job.index], r.data, r.address, *job.recipient);
+    if (!copy) {
+      log::error("{} cannot build the copy for <{}>: {}", env.id, r.address, copy.error());
+      return std::unexpected(smtp::reply{554, "5.6.0", "cannot build this recipient's copy"});
+    }
+    std::string wire;
+    append_stuffed_dots(wire, copy->bytes);
+    return wire;
+  };
+  co_await send_copies(ctx_->executor, *ctx_->dest, env, make_copy, jobs, outcome.per_recipient,
+                       ctx_->copy_parallelism);
 
   std::vector<store::redis_command> writes;
   for (const copy_job& job : jobs) {
@@ -244,9 +265,13 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
     audit::record rec = record_for(job.index, audit::action::relay, relay_rule[job.index]);
     rec.downstream_reply = reply_text(r).substr(0, 512);
     records.push_back(std::move(rec));
-    if (r.positive() && policies.needs.sent)
-      store::append_sent_commands(writes, ctx_->key_prefix, recipients_[job.index].address, campaign.category,
-                                  env.id, now, policies.longest_sent_period);
+    if (!r.positive()) continue;
+    const std::string& address = recipients_[job.index].address;
+    if (policies.needs.sent)
+      store::append_sent_commands(writes, ctx_->key_prefix, address, campaign.category, env.id, now,
+                                  policies.longest_sent_period);
+    if (const policy::persona_choice& pc = copies[job.index].persona; pc.record_sticky && pc.chosen)
+      store::append_sticky_persona_command(writes, ctx_->key_prefix, address, pc.chosen->id, pc.replace_sticky);
   }
   for (std::size_t i = 0; i < n; ++i)
     if (duplicate_of[i] != n) outcome.per_recipient[i] = outcome.per_recipient[duplicate_of[i]];

@@ -27,9 +27,31 @@ std::string describe(const mime::part& p, mime::part_id id) {
   return fmt::format("part {} ({}/{})", id, p.type.type, p.type.subtype);
 }
 
+// Where an HTML footer goes: before the last </body> (ASCII case-insensitive), else at the end.
+std::size_t html_footer_position(std::string_view html) {
+  for (std::size_t at = html.size(); at-- > 0;) {
+    if (html[at] != '<' || html.size() - at < 7 || html[at + 1] != '/') continue;
+    const std::string_view name = html.substr(at + 2, 4);
+    if (std::equal(name.begin(), name.end(), "body", [](char a, char b) { return (a | 0x20) == b; })) return at;
+  }
+  return html.size();
+}
+
+void add_footer(std::string& text, bool html, std::string_view footer) {
+  if (html) {
+    text.insert(html_footer_position(text), footer);
+    return;
+  }
+  if (!text.empty() && text.back() != '\n') text.push_back('\n');
+  if (!text.empty()) text.push_back('\n');
+  text.append(footer);
+  if (!footer.empty() && footer.back() != '\n') text.push_back('\n');
+}
+
 }  // namespace
 
-std::expected<message_template, std::string> compile_message(std::string message_bytes) {
+std::expected<message_template, std::string> compile_message(std::string message_bytes,
+                                                             const compile_options& options) {
   message_template t(mime::message::parse(std::move(message_bytes)));
   const mime::message& m = t.message_;
 
@@ -43,8 +65,11 @@ std::expected<message_template, std::string> compile_message(std::string message
     }
   }
 
+  bool text_footer_done = options.footer_text.empty();
+  bool html_footer_done = options.footer_html.empty();
   for (const mime::part_id id : mime::personalizable_parts(m)) {
     const mime::part& p = m.at(id);
+    const bool html = p.type.subtype == "html";
     auto text = mime::read_text(m, id);
     if (!text) {
       // Unreadable: leave it as it is, unless it visibly holds merge fields.
@@ -53,14 +78,27 @@ std::expected<message_template, std::string> compile_message(std::string message
                                std::string(mime::to_string(text.error())) + ")");
       continue;
     }
-    const context where = p.type.subtype == "html" ? context::html : context::text;
-    auto c = compile(text->utf8, where);
+    bool& footer_done = html ? html_footer_done : text_footer_done;
+    if (!footer_done) {
+      add_footer(text->utf8, html, html ? options.footer_html : options.footer_text);
+      footer_done = true;
+    }
+    auto c = compile(text->utf8, html ? context::html : context::text);
     if (!c) return std::unexpected(describe(p, id) + ": " + to_string(c.error()));
     if (!c->has_slots()) continue;
     add_names(t.field_names_, *c);
+    for (const slot& s : c->slots())
+      if (s.scope == field_scope::unsubscribe_url) t.shows_unsubscribe_url_ = true;
     t.parts_.push_back({id, std::move(*c)});
   }
   return t;
+}
+
+std::vector<std::string> missing_fields(const message_template& t, const value_source& values) {
+  std::vector<std::string> missing;
+  if (t.subject()) add_missing(*t.subject(), values, missing);
+  for (const message_template::compiled_part& cp : t.parts()) add_missing(cp.text, values, missing);
+  return missing;
 }
 
 rendered_copy render_copy(const message_template& t, const value_source& values, const copy_headers& headers) {
@@ -106,6 +144,7 @@ rendered_copy render_copy(const message_template& t, const value_source& values,
                   "From");
   if (headers.reply_to)
     refuse_unless(rw.set_header(0, "Reply-To", mime::format_mailbox({}, *headers.reply_to, 8, nl)), "Reply-To");
+  for (const auto& [name, value] : headers.set) refuse_unless(rw.set_header(0, name, value), name);
   for (const auto& [name, value] : headers.add) refuse_unless(rw.add_header(0, name, value), name);
 
   copy.bytes.reserve(m.bytes().size() + 1024);

@@ -29,6 +29,15 @@
 
 namespace kizuna::personalize {
 
+// Footers (SPEC §6 merge.footer, templates themselves) become part of the body
+// they are added to: the text footer ends the first text/plain part after a
+// blank line, the HTML footer goes before the first text/html part's last
+// </body> (or at its end). Empty: none. Parts that cannot be read get none.
+struct compile_options {
+  std::string_view footer_text;
+  std::string_view footer_html;
+};
+
 class message_template {
  public:
   struct compiled_part {
@@ -42,24 +51,34 @@ class message_template {
   // Compiled text parts (only those with slots), in pre-order.
   const std::vector<compiled_part>& parts() const noexcept { return parts_; }
   bool has_slots() const noexcept { return subject_.has_value() || !parts_.empty(); }
+  // Some part's text (its own or a footer) has an {{unsubscribe_url}} slot:
+  // the copy shows a visible unsubscribe link.
+  bool shows_unsubscribe_url() const noexcept { return shows_unsubscribe_url_; }
   // Union of every slot's full name ("contact.last_name", "unsubscribe_url"...),
   // in order of first appearance (Subject first, then the parts).
   const std::vector<std::string>& field_names() const noexcept { return field_names_; }
 
  private:
   explicit message_template(mime::message m) : message_(std::move(m)) {}
-  friend std::expected<message_template, std::string> compile_message(std::string message_bytes);
+  friend std::expected<message_template, std::string> compile_message(std::string message_bytes,
+                                                                      const compile_options& options);
 
   mime::message message_;
   std::optional<compiled_template> subject_;
   std::vector<compiled_part> parts_;
   std::vector<std::string> field_names_;
+  bool shows_unsubscribe_url_ = false;
 };
 
 // `message_bytes`: the message as received (dot-stuffing removed). The error
 // names what failed: "Subject: line 1, column 3 (byte 2): ..." or
 // "part 2 (text/html): ...".
-std::expected<message_template, std::string> compile_message(std::string message_bytes);
+std::expected<message_template, std::string> compile_message(std::string message_bytes,
+                                                             const compile_options& options = {});
+
+// The slot names with no value for this recipient (what render_copy() would
+// list in `missing`), in first-seen order; renders nothing.
+std::vector<std::string> missing_fields(const message_template& t, const value_source& values);
 
 struct copy_headers {
   std::string to;          // the recipient's address; To becomes exactly this one mailbox
@@ -67,6 +86,7 @@ struct copy_headers {
   std::optional<std::string> from_display;  // From's display name (RFC 2047-encoded as needed)
   std::optional<std::string> from_address;  // replaces From when given
   std::optional<std::string> reply_to;      // replaces Reply-To when given (an address)
+  std::vector<std::pair<std::string, std::string>> set;  // replace any of that name (wire form)
   std::vector<std::pair<std::string, std::string>> add;  // appended as written (wire form)
   bool strip_control = true;                             // remove every X-Kizuna-* field
 };

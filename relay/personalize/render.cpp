@@ -91,4 +91,12 @@ render_result render(const compiled_template& t, const value_source& values) {
   return result;
 }
 
+void add_missing(const compiled_template& t, const value_source& values, std::vector<std::string>& into) {
+  std::string scratch;
+  for (const slot& s : t.slots()) {
+    if (resolve(s, values, scratch).present) continue;
+    if (std::find(into.begin(), into.end(), s.name) == into.end()) into.push_back(s.name);
+  }
+}
+
 }  // namespace kizuna::personalize

@@ -43,4 +43,8 @@ struct render_result {
 
 render_result render(const compiled_template& t, const value_source& values);
 
+// The names render() would list as missing, appended to `into` when not there
+// yet, without rendering (a copy's fate is decided before it is built).
+void add_missing(const compiled_template& t, const value_source& values, std::vector<std::string>& into);
+
 }  // namespace kizuna::personalize

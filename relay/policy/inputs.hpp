@@ -24,6 +24,7 @@ struct recipient_data {
   std::map<std::string, std::string> exclusion;      // name -> "until|reason" (until: epoch s or "-")
   std::map<std::string, std::string> consent;        // scope -> "at|source"
   std::vector<sent_entry> sent;                      // relayed copies within the longest cap period
+  std::optional<std::string> sticky_persona;         // persona:{addr}, when sticky assignment is on
 };
 
 struct campaign_info {

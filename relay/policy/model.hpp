@@ -131,6 +131,7 @@ struct data_needs {
   bool exclusion = false;
   bool consent = false;
   bool sent = false;
+  bool sticky_persona = false;  // persona:{addr}
 };
 
 // A sender identity (SPEC §6): the From / Reply-To a copy goes out with, and

@@ -414,7 +414,10 @@ void set_builder::decode_rule(decoder& d, const yaml_node& node, const std::stri
 policy_set set_builder::finish() && {
   const needs_walker walker{set_};
   for (const auto& r : set_.rules) std::visit(walker, r.match.kind);
-  if (set_.persona_assignment && !set_.persona_assignment->from_field.empty()) set_.needs.contact = true;
+  // Merge fields may appear in any message, and personas may be chosen from a
+  // contact field: the contact hash is always fetched, in the same round trip.
+  set_.needs.contact = true;
+  if (set_.persona_assignment && set_.persona_assignment->sticky) set_.needs.sticky_persona = true;
   return std::move(set_);
 }
 

@@ -48,7 +48,7 @@ bool to_sent(const redis_value& v, std::vector<policy::sent_entry>& out) {
 boost::asio::awaitable<std::expected<recipient_record, error_code>> fetch_recipient(
     redis_client& redis, std::string_view prefix, std::string_view address, const policy::data_needs& needs,
     std::chrono::seconds sent_period, clock::time_point now) {
-  enum class part { optout, optout_domain, contact, exclusion, consent, sent, retry };
+  enum class part { optout, optout_domain, contact, exclusion, consent, sent, persona, retry };
   std::vector<redis_command> cmds;
   std::vector<part> parts;
   auto hgetall = [&](std::string key, part p) {
@@ -70,6 +70,10 @@ boost::asio::awaitable<std::expected<recipient_record, error_code>> fetch_recipi
     parts.push_back(part::sent);
   }
 
+  if (needs.sticky_persona) {
+    cmds.push_back(redis_command{std::string("GET"), address_key(prefix, "persona", address)});
+    parts.push_back(part::persona);
+  }
   cmds.push_back(redis_command{std::string("EXISTS"), address_key(prefix, "retry", address)});
   parts.push_back(part::retry);
 
@@ -88,6 +92,10 @@ boost::asio::awaitable<std::expected<recipient_record, error_code>> fetch_recipi
       case part::exclusion: ok = to_map(v, data.exclusion); break;
       case part::consent: ok = to_map(v, data.consent); break;
       case part::sent: ok = to_sent(v, data.sent); break;
+      case part::persona:
+        ok = v.type == redis_value::kind::nil || v.type == redis_value::kind::string;
+        if (v.type == redis_value::kind::string) data.sticky_persona = v.str;
+        break;
       case part::retry:
         ok = v.type == redis_value::kind::integer;
         record.retry_pending = v.integer != 0;
@@ -114,6 +122,13 @@ void append_sent_commands(std::vector<redis_command>& out, std::string_view pref
   out.push_back(redis_command{std::string("ZADD"), key, epoch_text(now), std::move(member)});
   out.push_back(redis_command{std::string("ZREMRANGEBYSCORE"), key, std::string("-inf"), "(" + epoch_text(now - keep)});
   out.push_back(redis_command{std::string("EXPIRE"), key, std::to_string(keep.count())});
+}
+
+void append_sticky_persona_command(std::vector<redis_command>& out, std::string_view prefix, std::string_view address,
+                                   std::string_view persona_id, bool replace) {
+  redis_command set{std::string("SET"), address_key(prefix, "persona", address), std::string(persona_id)};
+  if (!replace) set.emplace_back("NX");
+  out.push_back(std::move(set));
 }
 
 }  // namespace kizuna::store

@@ -7,7 +7,7 @@
 // Fail closed: a Redis error, a timeout, an error reply (e.g. WRONGTYPE) or a
 // malformed reply is an error; the caller defers the recipient (451 4.3.0).
 //
-// Also EXISTS retry:{addr} (delivery/delivered_memo.hpp), in the same round trip.
+// With sticky personas on, GET persona:{addr}. Also EXISTS retry:{addr} (delivery/delivered_memo.hpp), in the same round trip.
 //
 // sent:{addr} is a sorted set: score = relay time (epoch seconds), member =
 // "<category>|<transaction id>|<address>", so per-category caps count from one key.
@@ -47,5 +47,11 @@ void append_retry_hint_commands(std::vector<redis_command>& out, std::string_vie
 void append_sent_commands(std::vector<redis_command>& out, std::string_view prefix, std::string_view address,
                           std::string_view category, std::string_view transaction_id,
                           std::chrono::system_clock::time_point now, std::chrono::seconds keep);
+
+// Records a contact's sticky persona (persona:{addr}, SPEC §4): the first
+// assignment wins (SET NX) unless `replace` (the stored one names a persona that
+// no longer exists).
+void append_sticky_persona_command(std::vector<redis_command>& out, std::string_view prefix, std::string_view address,
+                                   std::string_view persona_id, bool replace);
 
 }  // namespace kizuna::store

@@ -212,6 +212,15 @@ class RelayTestCase(unittest.TestCase):
         self._stops.append(k.stop)
         return k
 
+    def unsubscribe_yaml(self, base_url="https://mail.example.com/kizuna", mailto_domain="example.com"):
+        """An `unsubscribe:` config section signing with a fresh key kept under tmp (SPEC §10)."""
+        keys = os.path.join(self.tmp, "unsubscribe.keys")
+        if not os.path.exists(keys):
+            with open(keys, "w") as f:
+                f.write(os.urandom(32).hex() + "\n")
+        return (f"unsubscribe:\n  base_url: {base_url}\n  mailto_domain: {mailto_domain}\n"
+                f"  secret_file: {keys}\n")
+
     def smtp_source(self, port, *args, timeout=300):
         """Runs Postfix's smtp-source against port; returns its CompletedProcess."""
         return subprocess.run([SMTP_SOURCE, *args, f"127.0.0.1:{port}"], capture_output=True, timeout=timeout)

@@ -48,7 +48,8 @@ class Policies(RelayTestCase):
         self.k = self.start_kizuna(
             f"  host: 127.0.0.1\n  port: {self.sink.port}",
             protocols=("smtp", "lmtp", ("news", "smtp", "    category: newsletter\n")),
-            extra_yaml=f"policies: [{self.policy_dir}/*.yaml]\n")
+            # The shipped footers carry {{unsubscribe_url}}: without links, copies would be held.
+            extra_yaml=f"policies: [{self.policy_dir}/*.yaml]\n" + self.unsubscribe_yaml())
 
     def contact(self, addr, **fields):
         fields.setdefault("timezone", DAY)

@@ -165,7 +165,8 @@ BOOST_AUTO_TEST_CASE(a_file_of_comments_gets_every_default) {
   BOOST_TEST(set->timezone_field == "timezone");
   BOOST_TEST(set->default_timezone == "UTC");
   BOOST_TEST(set->longest_sent_period.count() == 0);
-  BOOST_TEST(!set->needs.contact);
+  BOOST_TEST(set->needs.contact);  // merge fields may appear in any message
+  BOOST_TEST(!set->needs.sticky_persona);
   BOOST_TEST(!set->needs.exclusion);
   BOOST_TEST(!set->needs.consent);
   BOOST_TEST(!set->needs.sent);
@@ -219,7 +220,10 @@ BOOST_AUTO_TEST_CASE(personalization_defaults) {
   BOOST_TEST(minimal->persona_assignment->from_field == "");
   BOOST_TEST(minimal->persona_assignment->header);
   BOOST_TEST(!minimal->persona_assignment->sticky);
-  BOOST_TEST(!minimal->needs.contact);  // no from_field, no rule: nothing to fetch
+  BOOST_TEST(!minimal->needs.sticky_persona);
+  write_file(file, "personas:\n  - {id: a, display_name: A, address: a@example.com}\n"
+                   "persona_assignment: {default: a, sticky: true}\n");
+  BOOST_TEST(load_ok({file.string()})->needs.sticky_persona);  // persona:{addr} is fetched
 }
 
 BOOST_AUTO_TEST_CASE(the_default_persona_may_be_defined_in_another_file) {
@@ -238,22 +242,21 @@ BOOST_AUTO_TEST_CASE(needs_follow_the_matchers_used) {
   temp_dir dir;
   struct {
     const char* match;
-    bool contact, exclusion, consent, sent;
+    bool exclusion, consent, sent;
   } const cases[] = {
-      {"{ optout: true }", false, false, false, false},
-      {"{ campaign.id: x }", false, false, false, false},
-      {"{ exclusion: complaint }", false, true, false, false},
-      {"{ field: contact.region, exists: true }", true, false, false, false},
-      // The recipient's time zone is a contact field.
-      {"{ local_time_between: [\"21:00\", \"08:00\"] }", true, false, false, false},
-      {"{ consent_missing: true }", false, false, true, false},
-      {"{ sent_within: { period: 1d } }", false, false, false, true},
-      {"{ not: { any: [ { exclusion: a }, { all: [ { consent_missing: x } ] } ] } }", false, true, true, false},
+      {"{ optout: true }", false, false, false},
+      {"{ campaign.id: x }", false, false, false},
+      {"{ exclusion: complaint }", true, false, false},
+      {"{ field: contact.region, exists: true }", false, false, false},
+      {"{ local_time_between: [\"21:00\", \"08:00\"] }", false, false, false},
+      {"{ consent_missing: true }", false, true, false},
+      {"{ sent_within: { period: 1d } }", false, false, true},
+      {"{ not: { any: [ { exclusion: a }, { all: [ { consent_missing: x } ] } ] } }", true, true, false},
   };
   for (const auto& c : cases) {
     BOOST_TEST_CONTEXT(c.match) {
       auto set = with_matcher(dir, c.match);
-      BOOST_TEST(set->needs.contact == c.contact);
+      BOOST_TEST(set->needs.contact);  // always: merge fields and personas read it
       BOOST_TEST(set->needs.exclusion == c.exclusion);
       BOOST_TEST(set->needs.consent == c.consent);
       BOOST_TEST(set->needs.sent == c.sent);

@@ -1,0 +1,18 @@
+// SMTP transparency (RFC 5321 §4.5.2): the message as a reader sees it versus
+// its wire form, where a line starting with '.' gets one more '.'. The relay
+// keeps messages in wire form; MIME parsing, maildir files and rendered copies
+// need the plain form, and copies go back to the wire.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace kizuna {
+
+// Removes one leading '.' from every line (lines end at LF).
+std::string unstuff_dots(std::string_view wire);
+
+// Appends `plain` to `out` with a '.' added before every line that starts with '.'.
+void append_stuffed_dots(std::string& out, std::string_view plain);
+
+}  // namespace kizuna

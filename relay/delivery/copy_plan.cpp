@@ -1,0 +1,188 @@
+#include "relay/delivery/copy_plan.hpp"
+
+#include <openssl/evp.h>
+
+#include <fmt/format.h>
+
+#include "relay/mime/header.hpp"
+#include "relay/policy/evaluator.hpp"
+#include "relay/unsubscribe/links.hpp"
+#include "relay/unsubscribe/token.hpp"
+
+namespace kizuna::delivery {
+namespace {
+
+// The values one copy's slots read: the contact hash, the persona, the unsubscribe link.
+class copy_values final : public personalize::value_source {
+ public:
+  copy_values(const policy::recipient_data& data, const policy::persona* persona, std::string_view unsubscribe_url)
+      : contact_(data.contact), persona_(persona), unsubscribe_url_(unsubscribe_url) {}
+
+  std::optional<std::string_view> find(std::string_view name) const override {
+    if (name.starts_with("contact.")) {
+      auto it = contact_.find(std::string(name.substr(8)));
+      if (it == contact_.end()) return std::nullopt;
+      return std::string_view(it->second);
+    }
+    if (name == "unsubscribe_url") {
+      if (unsubscribe_url_.empty()) return std::nullopt;
+      return unsubscribe_url_;
+    }
+    if (!persona_ || !name.starts_with("persona.")) return std::nullopt;
+    const std::string_view attr = name.substr(8);
+    if (attr.starts_with("fields.")) {
+      auto it = persona_->fields.find(std::string(attr.substr(7)));
+      if (it == persona_->fields.end()) return std::nullopt;
+      return std::string_view(it->second);
+    }
+    if (attr == "display_name") return std::string_view(persona_->display_name);
+    if (attr == "id") return std::string_view(persona_->id);
+    if (attr == "address") return std::string_view(persona_->address);
+    if (attr == "reply_to")
+      return persona_->reply_to.empty() ? std::nullopt : std::optional<std::string_view>(persona_->reply_to);
+    return std::nullopt;
+  }
+
+ private:
+  const std::map<std::string, std::string>& contact_;
+  const policy::persona* persona_;
+  std::string_view unsubscribe_url_;
+};
+
+// A dot-atom domain (RFC 5322 id-right) or nothing.
+bool plausible_id_domain(std::string_view s) {
+  if (s.empty() || s.size() > 255 || s.front() == '.' || s.back() == '.') return false;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_')) return false;
+  return true;
+}
+
+std::string hex_digest(std::string_view a, std::string_view b) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  EVP_DigestUpdate(ctx, a.data(), a.size());
+  EVP_DigestUpdate(ctx, "\n", 1);
+  EVP_DigestUpdate(ctx, b.data(), b.size());
+  EVP_DigestFinal_ex(ctx, md, &len);
+  EVP_MD_CTX_free(ctx);
+  std::string out;
+  for (unsigned i = 0; i < 16 && i < len; ++i) out += fmt::format("{:02x}", md[i]);
+  return out;
+}
+
+policy::action to_action(policy::missing_field_action a) {
+  switch (a) {
+    case policy::missing_field_action::drop: return policy::action::drop;
+    case policy::missing_field_action::defer: return policy::action::defer;
+    case policy::missing_field_action::hold:
+    case policy::missing_field_action::blank: break;
+  }
+  return policy::action::hold;
+}
+
+void overrule(policy::decision& d, policy::action a, const char* rule, std::string reason) {
+  d.trace.push_back({rule, policy::tri::yes, reason});
+  d.action = a;
+  d.rule_id = rule;
+  d.reason = std::move(reason);
+}
+
+}  // namespace
+
+std::expected<message_plan, std::string> plan_message(std::string plain, const policy::policy_set& policies,
+                                                      const policy::campaign_info& campaign,
+                                                      const mime::control_headers& control,
+                                                      std::string message_id, std::string_view hostname) {
+  const bool marketing = !policies.transactional_categories.contains(campaign.category);
+  personalize::compile_options options;
+  if (marketing) {
+    options.footer_text = policies.merge.footer_text;
+    options.footer_html = policies.merge.footer_html;
+  }
+  auto tmpl = personalize::compile_message(std::move(plain), options);
+  if (!tmpl) return std::unexpected(tmpl.error());
+  message_plan plan{std::move(*tmpl), campaign, marketing, control.persona, std::move(message_id), {}};
+  const std::string_view id = plan.message_id;
+  const auto at = id.rfind('@');
+  if (at != std::string_view::npos && id.ends_with('>') && plausible_id_domain(id.substr(at + 1, id.size() - at - 2)))
+    plan.id_domain = std::string(id.substr(at + 1, id.size() - at - 2));
+  else
+    plan.id_domain = plausible_id_domain(hostname) ? std::string(hostname) : "kizuna.invalid";
+  return plan;
+}
+
+copy_decision plan_copy(const message_plan& plan, const policy::policy_set& policies, const policy::inputs& in,
+                        const config::unsubscribe_settings* unsubscribe) {
+  copy_decision c;
+  c.decision = policy::evaluate(policies, in);
+  const policy::action a = c.decision.action;
+  if (a != policy::action::relay && a != policy::action::hold) return c;
+
+  c.persona = policy::choose_persona(policies, plan.persona_header, *in.data);
+  if (unsubscribe && !unsubscribe->keys.empty() &&
+      (plan.marketing || plan.tmpl.shows_unsubscribe_url())) {
+    const std::string scope = plan.campaign.category.empty() ? "*" : plan.campaign.category;
+    if (auto token = unsubscribe::make_token(in.address, scope, unsubscribe->keys)) {
+      c.unsubscribe_url = unsubscribe::url_for(unsubscribe->base_url, *token);
+      if (!unsubscribe->mailto_domain.empty())
+        c.unsubscribe_mailto = unsubscribe::mailto_for(unsubscribe->mailto_domain, *token);
+    }
+  }
+  const copy_values values(*in.data, c.persona.chosen, c.unsubscribe_url);
+  c.missing = personalize::missing_fields(plan.tmpl, values);
+  if (a != policy::action::relay) return c;
+
+  if (plan.marketing && policies.merge.require_unsubscribe_link &&
+      (!plan.tmpl.shows_unsubscribe_url() || c.unsubscribe_url.empty())) {
+    overrule(c.decision, policy::action::hold, unsubscribe_link_rule,
+             "marketing copy without a visible unsubscribe link");
+    return c;
+  }
+  if (!c.missing.empty() && policies.merge.on_missing_field != policy::missing_field_action::blank) {
+    std::string names;
+    for (const auto& m : c.missing) names += (names.empty() ? "" : ", ") + m;
+    overrule(c.decision, to_action(policies.merge.on_missing_field), missing_field_rule,
+             "no value for merge field " + names);
+  }
+  return c;
+}
+
+std::expected<rendered, std::string> render_copy(const message_plan& plan, const copy_decision& copy,
+                                                 const policy::recipient_data& data, std::string_view address,
+                                                 std::string_view to) {
+  personalize::copy_headers h;
+  h.to = std::string(to);
+  h.message_id = "<" + hex_digest(plan.message_id, address) + "@" + plan.id_domain + ">";
+  if (const policy::persona* p = copy.persona.chosen) {
+    h.from_display = p->display_name;
+    h.from_address = p->address;
+    if (!p->reply_to.empty()) h.reply_to = p->reply_to;
+  }
+  if (plan.marketing && !copy.unsubscribe_url.empty()) {
+    std::string links = "<" + copy.unsubscribe_url + ">";
+    if (!copy.unsubscribe_mailto.empty())
+      links += "," + std::string(plan.tmpl.message().newline()) + " <mailto:" + copy.unsubscribe_mailto + ">";
+    h.set.emplace_back("List-Unsubscribe", std::move(links));
+    h.set.emplace_back("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+  }
+  const copy_values values(data, copy.persona.chosen, copy.unsubscribe_url);
+  personalize::rendered_copy r = personalize::render_copy(plan.tmpl, values, h);
+  if (!r.error.empty()) return std::unexpected(r.error);
+  if (!r.refused_headers.empty()) return std::unexpected("header field refused: " + r.refused_headers.front());
+  return rendered{std::move(r.bytes), r.reencoded_utf8};
+}
+
+std::vector<std::string> trace_lines(const policy::decision& d) {
+  std::vector<std::string> out;
+  for (auto& t : d.trace)
+    out.push_back(t.rule_id + ": " +
+                  (t.result == policy::tri::yes  ? "matched"
+                   : t.result == policy::tri::no ? "no"
+                                                 : "unknown") +
+                  (t.detail.empty() ? "" : " (" + t.detail + ")"));
+  return out;
+}
+
+}  // namespace kizuna::delivery

@@ -1,0 +1,88 @@
+// What each recipient's copy of a message becomes (SPEC §6, §7, §10), decided by
+// pure code that `serve` (policy_transaction) and `kizuna preview` share, so a
+// preview shows exactly what the relay would send.
+//
+//   plan_message()  once per message, after DATA: the merge-field template
+//                   (with the policy's footers when the mail is marketing), the
+//                   campaign, the X-Kizuna-Persona header, the Message-ID.
+//   plan_copy()     per recipient: the policy decision, then what
+//                   personalization can change in it:
+//                     - a marketing copy with merge.require_unsubscribe_link and
+//                       no visible {{unsubscribe_url}} → hold
+//                       (builtin:unsubscribe-link-missing);
+//                     - a field with no value → merge.on_missing_field
+//                       (builtin:missing-field; `blank` renders it empty);
+//                   and the persona and unsubscribe links the copy carries.
+//   render_copy()   the copy's bytes (plain, not dot-stuffed): To is the
+//                   recipient alone, a Message-ID of its own (derived from the
+//                   original's and the address, so a retry or a preview gives the
+//                   same one), the persona's From/Reply-To, every X-Kizuna-*
+//                   field removed, and on marketing copies List-Unsubscribe and
+//                   List-Unsubscribe-Post (RFC 8058) replacing any the sender set.
+// Marketing = the category is not one the policies declare transactional.
+#pragma once
+
+#include <expected>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "relay/config/settings.hpp"
+#include "relay/mime/control_headers.hpp"
+#include "relay/personalize/message_template.hpp"
+#include "relay/policy/decision.hpp"
+#include "relay/policy/inputs.hpp"
+#include "relay/policy/model.hpp"
+#include "relay/policy/persona_choice.hpp"
+
+namespace kizuna::delivery {
+
+inline constexpr const char* missing_field_rule = "builtin:missing-field";
+inline constexpr const char* unsubscribe_link_rule = "builtin:unsubscribe-link-missing";
+inline constexpr const char* merge_template_rule = "builtin:merge-template";  // a broken merge field
+
+struct message_plan {
+  personalize::message_template tmpl;
+  policy::campaign_info campaign;
+  bool marketing = false;
+  std::optional<std::string> persona_header;  // X-Kizuna-Persona
+  std::string message_id;                     // the original Message-ID (or the caller's stand-in)
+  std::string id_domain;                      // right-hand side of the copies' Message-IDs
+};
+
+// `plain`: the whole message, dot-stuffing removed. `message_id`: its
+// Message-ID, or when it has none an id unique to this message (the copies'
+// Message-IDs derive from it). The error says which part or the Subject holds
+// a broken merge field (the message cannot be sent as it is).
+std::expected<message_plan, std::string> plan_message(std::string plain, const policy::policy_set& policies,
+                                                      const policy::campaign_info& campaign,
+                                                      const mime::control_headers& control,
+                                                      std::string message_id, std::string_view hostname);
+
+struct copy_decision {
+  policy::decision decision;  // the policy's, possibly changed by the checks above
+  policy::persona_choice persona;
+  std::string unsubscribe_url;     // "" : unsubscribe not configured
+  std::string unsubscribe_mailto;  // an address; "" : no mailto_domain
+  std::vector<std::string> missing;  // fields with no value (relayed blank only under `blank`)
+};
+
+copy_decision plan_copy(const message_plan& plan, const policy::policy_set& policies, const policy::inputs& in,
+                        const config::unsubscribe_settings* unsubscribe);
+
+struct rendered {
+  std::string bytes;  // plain form, the message's line ends
+  bool reencoded_utf8 = false;
+};
+
+// `to`: the recipient as the client wrote it; `contact`: its contact hash.
+// An error means the copy could not be built whole and must not be sent.
+std::expected<rendered, std::string> render_copy(const message_plan& plan, const copy_decision& copy,
+                                                 const policy::recipient_data& data, std::string_view address,
+                                                 std::string_view to);
+
+// One line per decision step, for logs, hold files and `kizuna preview`.
+std::vector<std::string> trace_lines(const policy::decision& d);
+
+}  // namespace kizuna::delivery
