@@ -29,6 +29,8 @@ constexpr std::string_view top_help =
     "commands:\n"
     "  serve --config FILE   run the relay in the foreground (systemd Type=notify aware)\n"
     "  check --config FILE   validate the configuration and policies; print file:line:col: message per error\n"
+    "  preview --config FILE --message EML --rcpt ADDR\n"
+    "                        the decision trace and the exact copy the relay would send\n"
     "  optout ...            manage the opt-out list in Redis (kizuna optout --help)\n"
     "  hold ...              the review queue of held copies (kizuna hold --help)\n"
     "  audit ...             verify the hash chain, query records, opt-out and summary reports\n"
@@ -139,6 +141,7 @@ int run(int argc, char** argv) {
     if (cmd == "audit") return audit_command(args);
     if (cmd == "hold") return hold_command(args);
     if (cmd == "unsubscribe-url") return unsubscribe_url_command(args);
+    if (cmd == "preview") return preview_command(args);
     if (cmd == "serve" || cmd == "check") {
       auto o = parse(args, cmd);
       if (!o) return ex_usage;

@@ -15,5 +15,6 @@ int optout_command(const arguments& args);
 int audit_command(const arguments& args);
 int hold_command(const arguments& args);
 int unsubscribe_url_command(const arguments& args);
+int preview_command(const arguments& args);
 
 }  // namespace kizuna::cli

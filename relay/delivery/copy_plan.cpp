@@ -91,6 +91,13 @@ void overrule(policy::decision& d, policy::action a, const char* rule, std::stri
 
 }  // namespace
 
+policy::campaign_info campaign_of(const policy::policy_set& policies, std::string_view fixed_category,
+                                  const mime::control_headers& control) {
+  return {true, true, control.campaign,
+          !fixed_category.empty() ? std::string(fixed_category)
+                                  : control.category.value_or(policies.default_category)};
+}
+
 std::expected<message_plan, std::string> plan_message(std::string plain, const policy::policy_set& policies,
                                                       const policy::campaign_info& campaign,
                                                       const mime::control_headers& control,

@@ -42,6 +42,11 @@ inline constexpr const char* missing_field_rule = "builtin:missing-field";
 inline constexpr const char* unsubscribe_link_rule = "builtin:unsubscribe-link-missing";
 inline constexpr const char* merge_template_rule = "builtin:merge-template";  // a broken merge field
 
+// The message's campaign after DATA: X-Kizuna-Campaign, and the category from
+// the listener (when fixed), else X-Kizuna-Category, else the policies' default.
+policy::campaign_info campaign_of(const policy::policy_set& policies, std::string_view fixed_category,
+                                  const mime::control_headers& control);
+
 struct message_plan {
   personalize::message_template tmpl;
   policy::campaign_info campaign;

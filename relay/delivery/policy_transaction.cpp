@@ -115,9 +115,7 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
   }
 
   const mime::control_headers control = mime::read_control_headers(*message);
-  policy::campaign_info campaign{true, true, control.campaign,
-                                 !env.fixed_category.empty() ? env.fixed_category
-                                                             : control.category.value_or(policies.default_category)};
+  const policy::campaign_info campaign = campaign_of(policies, env.fixed_category, control);
   if (!env.fixed_category.empty() && control.category && *control.category != env.fixed_category)
     log::warning("{} X-Kizuna-Category '{}' ignored: the listener's category is '{}'", env.id, *control.category,
                  env.fixed_category);
