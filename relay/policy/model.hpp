@@ -144,8 +144,8 @@ struct persona {
   std::map<std::string, std::string> fields;  // {{persona.fields.<name>}} -> UTF-8 value
 };
 
-// How a recipient's persona is chosen: the contact field, then the control
-// header (when allowed), then the default.
+// How a recipient's persona is chosen (policy/persona_choice.hpp): the control
+// header (when allowed), the sticky assignment, the contact field, the default.
 struct persona_assignment_settings {
   std::string from_field;  // contact field name, without "contact."; "" : none
   bool header = true;      // X-Kizuna-Persona may choose (override) the persona
