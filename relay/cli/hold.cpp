@@ -12,6 +12,8 @@
 #include "relay/cli/redis_session.hpp"
 #include "relay/cli/subcommands.hpp"
 #include "relay/config/loader.hpp"
+#include "relay/core/dot_stuffing.hpp"
+#include "relay/delivery/copy_plan.hpp"
 #include "relay/delivery/downstream_pool.hpp"
 #include "relay/delivery/hold_queue.hpp"
 #include "relay/delivery/maildir_writer.hpp"
@@ -38,7 +40,9 @@ constexpr std::string_view hold_help =
     "                    category, rule\n"
     "  show ID           the copy's metadata, the decision trace and the message\n"
     "  release ID...     re-check the opt-out list, then send the copy downstream and remove it;\n"
-    "                    an address that opted out meanwhile is refused and stays held\n"
+    "                    an address that opted out meanwhile is refused and stays held. A copy\n"
+    "                    held for a missing merge field is personalized now, from the contact's\n"
+    "                    current data; while the field is still missing it stays held\n"
     "  discard ID...     remove the copy without sending it\n"
     "\n"
     "release and discard write an audit record each. Exit status: 0 ok, 1 when a copy was\n"
@@ -120,19 +124,46 @@ int cmd_show(const delivery::hold_queue& q, const std::string& id) {
               h.id.c_str(), utc(h.held_at).c_str(), h.mail_from.c_str(), h.recipient.c_str(), h.campaign.c_str(),
               h.category.c_str(), h.rule.c_str(), h.reason.c_str(), h.policy_version.c_str());
   for (auto& t : h.trace) std::printf("  %s\n", t.c_str());
-  std::printf("message:\n");
+  if (h.render_at_release)
+    std::printf("message (as received; personalized from the contact's data at release):\n");
+  else
+    std::printf("message:\n");
   std::fwrite(bytes.data(), 1, bytes.size(), stdout);
   return 0;
 }
 
-// Only the built-in opt-out rule: the rule that held the copy must not hold it again.
+// Only the built-in opt-out rule: the rule that held the copy must not hold it
+// again. Personas and merge settings stay, for copies rendered at release.
 policy::policy_set optout_only(const policy::policy_set& p) {
   policy::policy_set o;
   o.transactional_categories = p.transactional_categories;
   o.default_category = p.default_category;
   o.optout_action = p.optout_action;
+  o.personas = p.personas;
+  o.persona_assignment = p.persona_assignment;
+  o.merge = p.merge;
+  o.needs = p.needs;
   o.version = p.version;
   return o;
+}
+
+// A copy held for a missing merge field is stored as received (trace header +
+// message, wire form): render it now, with the same code as the relay, from the
+// contact's current data. Refused (the reason) when a field is still missing.
+std::expected<std::string, std::string> render_held(const delivery::held_copy& h, const std::string& bytes,
+                                                    const policy::policy_set& check, const config::settings& cfg,
+                                                    const policy::inputs& in) {
+  const mime::control_headers control = mime::read_control_headers(bytes);
+  auto plan = delivery::plan_message(unstuff_dots(bytes), check, in.campaign, control, h.message_id, cfg.hostname);
+  if (!plan) return std::unexpected("cannot personalize: " + plan.error());
+  const delivery::copy_decision copy =
+      delivery::plan_copy(*plan, check, in, cfg.unsubscribe ? &*cfg.unsubscribe : nullptr);
+  if (copy.decision.action != policy::action::relay) return std::unexpected(copy.decision.reason);
+  auto rendered = delivery::render_copy(*plan, copy, *in.data, h.address, h.recipient);
+  if (!rendered) return std::unexpected("cannot build the copy: " + rendered.error());
+  std::string wire;
+  append_stuffed_dots(wire, rendered->bytes);
+  return wire;
 }
 
 asio::awaitable<int> release(redis_session& redis, const loaded& all, const delivery::hold_queue& q,
@@ -160,7 +191,7 @@ asio::awaitable<int> release(redis_session& redis, const loaded& all, const deli
       continue;
     }
     const auto& [h, bytes] = *got;
-    auto data = co_await store::fetch_recipient(redis.client(), redis.prefix(), h.address, {}, {},
+    auto data = co_await store::fetch_recipient(redis.client(), redis.prefix(), h.address, check.needs, {},
                                                 std::chrono::system_clock::now());
     if (!data) co_return redis.unreachable(data.error());
     policy::inputs in{h.address, &data->data, {true, true, h.campaign.empty() ? std::nullopt : std::optional(h.campaign), h.category},
@@ -171,6 +202,16 @@ asio::awaitable<int> release(redis_session& redis, const loaded& all, const deli
       status = 1;
       continue;
     }
+    std::string rendered;
+    if (h.render_at_release) {
+      auto r = render_held(h, bytes, check, cfg, in);
+      if (!r) {
+        std::fprintf(stderr, "kizuna hold: %s: not released: %s\n", id.c_str(), r.error().c_str());
+        status = 1;
+        continue;
+      }
+      rendered = std::move(*r);
+    }
     smtp::envelope env;
     env.id = h.transaction_id;
     env.mail_from = h.mail_from;
@@ -178,7 +219,7 @@ asio::awaitable<int> release(redis_session& redis, const loaded& all, const deli
     env.params.body = h.eight_bit ? smtp::body_type::eight_bit_mime : smtp::body_type::unspecified;
     env.recipients = {h.recipient};
     // The held bytes already start with the trace header.
-    const smtp::reply r = co_await dest->send(env, h.recipient, bytes);
+    const smtp::reply r = co_await dest->send(env, h.recipient, h.render_at_release ? rendered : bytes);
     if (!r.positive()) {
       std::fprintf(stderr, "kizuna hold: %s: downstream refused: %d %s %s\n", id.c_str(), r.code, r.enhanced.c_str(),
                    r.text.c_str());

@@ -39,7 +39,8 @@ std::string to_json(const held_copy& h) {
                  {"reason", h.reason},
                  {"policy_version", h.policy_version},
                  {"trace", std::move(trace)},
-                 {"held_at", h.held_at}};
+                 {"held_at", h.held_at},
+                 {"render_at_release", h.render_at_release}};
   return json::serialize(o);
 }
 
@@ -63,6 +64,7 @@ std::expected<held_copy, std::string> from_json(std::string_view line) {
     for (auto& e : t->as_array())
       if (e.is_string()) h.trace.emplace_back(e.as_string());
   if (auto* t = o.if_contains("held_at"); t && t->is_int64()) h.held_at = t->as_int64();
+  h.render_at_release = boolean("render_at_release");
   if (!valid_id(h.id)) return std::unexpected("metadata has no valid id");
   return h;
 }

@@ -33,6 +33,10 @@ struct held_copy {
   std::string policy_version;
   std::vector<std::string> trace;  // one line per evaluated rule
   int64_t held_at = 0;             // epoch seconds
+  // The bytes are the message as received, not a rendered copy: it was held
+  // because a merge field had no value, so release renders it from the
+  // contact's data at that time (fixed in the CRM meanwhile, or refused again).
+  bool render_at_release = false;
 };
 
 class hold_queue {

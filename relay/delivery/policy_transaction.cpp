@@ -216,15 +216,21 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
         out = {450, "4.7.1", d.reason};
         break;
       case policy::action::hold: {
-        auto copy = render_copy(*plan, copies[i], recipients_[i].data, recipients_[i].address, env.recipients[i]);
+        // A copy missing a field is held as received and rendered at release,
+        // from the contact as fixed by then: never sent with the gap.
+        const bool render_later = d.rule_id == missing_field_rule;
+        auto copy = render_later ? std::expected<rendered, std::string>(rendered{})
+                                 : render_copy(*plan, copies[i], recipients_[i].data, recipients_[i].address,
+                                               env.recipients[i]);
         std::string wire;
-        if (copy) append_stuffed_dots(wire, copy->bytes);
+        if (copy && !render_later) append_stuffed_dots(wire, copy->bytes);
         held_copy h{env.id + "-" + std::to_string(i), env.id, env.mail_from, env.recipients[i],
                     recipients_[i].address, env.params.smtputf8,
                     env.params.body == smtp::body_type::eight_bit_mime, message_id, campaign.id.value_or(""),
                     campaign.category, d.rule_id, d.reason, policies.version, trace_lines(d),
                     std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count()};
-        auto put = copy ? ctx_->holds->put(h, env.trace_header, wire)
+        h.render_at_release = render_later;
+        auto put = copy ? ctx_->holds->put(h, env.trace_header, render_later ? std::string_view(*message) : wire)
                         : std::expected<void, std::string>(std::unexpected(copy.error()));
         if (!put) {
           log::error("{} cannot hold copy for <{}>: {}", env.id, h.address, put.error());

@@ -171,6 +171,26 @@ class MissingFieldHeld(Personalize):
         self.assertIn("g@example.com", held.stdout)
         self.assertIn("builtin:missing-field", held.stdout)
 
+    def test_release_personalizes_from_the_fixed_contact_and_refuses_while_missing(self):
+        self.contact("m@example.com", company="M社", owner="sato")
+        self.send(["m@example.com"], message())
+        [held_id] = [line.split()[0] for line in self.k.cli("hold", "list").stdout.splitlines()
+                     if "m@example.com" in line]
+        r = self.k.cli("hold", "release", held_id)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("contact.last_name", r.stderr)
+        self.assertEqual(self.sink.messages(), [], "never sent with the gap")
+
+        self.contact("m@example.com", last_name="森")  # the CRM is fixed
+        r = self.k.cli("hold", "release", held_id)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        copy = self.copies()["m@example.com"]
+        self.assertEqual(copy["Subject"], "森 様")
+        self.assertIn("sato@example.co.jp", str(copy["From"]))
+        self.assertIsNone(copy["X-Kizuna-Campaign"])
+        self.assertNotIn("{{", copy.get_content())
+        self.assertIn(("m@example.com", "release", "builtin:missing-field", ""), self.decisions())
+
     def test_a_default_filter_fills_the_gap(self):
         self.contact("h@example.com", company="H社")
         self.send(["h@example.com"], message(subject='{{last_name | default: "ご担当者"}} 様', body="hi\n"))
