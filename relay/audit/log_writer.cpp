@@ -11,7 +11,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cstring>
 #include <future>
@@ -90,6 +92,7 @@ chain_position log_writer::position() const {
 void log_writer::submit(request r, bool wait_for_space) {
   const std::size_t n = r.records.size();
   error_code refused;
+  bool was_empty = false;
   {
     std::unique_lock lock(mutex_);
     auto full = [&] { return pending_records_ > 0 && pending_records_ + n > options_.max_pending; };
@@ -98,6 +101,7 @@ void log_writer::submit(request r, bool wait_for_space) {
     else if (broken_) refused = broken_;
     else if (full()) refused = boost::asio::error::no_buffer_space;
     else {
+      was_empty = queue_.empty();
       pending_records_ += n;
       queue_.push_back(std::move(r));
     }
@@ -106,7 +110,10 @@ void log_writer::submit(request r, bool wait_for_space) {
     if (r.done) r.done(refused);
     return;
   }
-  wake_.notify_one();
+  // The thread waits for an empty queue to fill (or for closing): waking it for
+  // every append would cost a futex wake and a context switch each, and cut the
+  // group commit delay short.
+  if (was_empty) wake_.notify_one();
 }
 
 void log_writer::async_append(std::vector<record> records, completion done) {
@@ -157,6 +164,10 @@ void log_writer::run() {
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [&] { return closing_ || !queue_.empty(); });
+      if (last_batch_records_ > 1 && !closing_) {  // concurrent appenders: gather more (header)
+        const auto delay = std::min(last_sync_time_, options_.max_commit_delay);
+        if (delay.count() > 0) wake_.wait_for(lock, delay, [&] { return closing_; });
+      }
       if (queue_.empty()) return;  // closing, and everything queued is written
       batch.reserve(queue_.size());
       for (auto& r : queue_) batch.push_back(std::move(r));
@@ -239,6 +250,7 @@ std::expected<void, std::string> log_writer::catch_up() {
 error_code log_writer::commit(std::vector<request>& batch) {
   std::size_t count = 0;
   for (const auto& r : batch) count += r.records.size();
+  last_batch_records_ = count;
   if (count == 0) return {};
   {
     std::lock_guard lock(mutex_);
@@ -270,6 +282,7 @@ error_code log_writer::commit(std::vector<request>& batch) {
     if (::ftruncate(fd_, static_cast<off_t>(file_.size)) != 0) fail(errc::io_failure);
     return errc::io_failure;
   }
+  const auto sync_start = std::chrono::steady_clock::now();
   if (options_.fsync && ::fdatasync(fd_) != 0) {
     // After a failed fsync the kernel may have dropped the dirty pages: nothing is known any more.
     log::error("audit: {}: fdatasync failed: {}; refusing further records until restart", options_.path.string(),
@@ -277,6 +290,9 @@ error_code log_writer::commit(std::vector<request>& batch) {
     fail(errc::io_failure);
     return errc::io_failure;
   }
+  if (options_.fsync)
+    last_sync_time_ =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - sync_start);
   file_.size += buffer.size();
   position_ = std::move(next);
   std::lock_guard lock(mutex_);

@@ -1,6 +1,6 @@
 // Non-blocking Redis client for one io_context (one per thread, shared-nothing).
-// hiredis is used only as the RESP encoder (redisFormatCommandArgv) and decoder
-// (redisReader) over an Asio socket, so nothing blocks an I/O thread.
+// Commands are RESP-encoded by resp.cpp and replies decoded by hiredis' redisReader,
+// over an Asio socket, so nothing blocks an I/O thread.
 //
 // - Any number of coroutines on the owning thread may call pipeline() at once;
 //   their commands are written in order on one connection and replies matched

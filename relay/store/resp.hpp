@@ -1,6 +1,7 @@
 // RESP (Redis protocol) encoding and decoding: the one adapter over hiredis.
-// hiredis is used only as a codec (redisFormatCommandArgv, redisReader); no
-// hiredis type appears outside resp.cpp. Replies are copied into redis_value
+// Commands are encoded here (the multi-bulk form redisFormatCommandArgv writes);
+// hiredis is used only as the decoder (redisReader); no hiredis type appears
+// outside resp.cpp. Replies are copied into redis_value
 // as soon as they are complete and the hiredis objects freed.
 //
 // Limits: a reply still being assembled may not exceed max_reply_bytes of wire
@@ -22,7 +23,7 @@
 namespace kizuna::store::resp {
 
 // Appends the RESP encoding of one command (name + arguments, binary safe) to
-// `out`. False if the command is empty or hiredis cannot encode it.
+// `out`. False if the command is empty.
 bool append_command(std::string& out, const std::vector<std::string>& command);
 
 class decoder {

@@ -2,7 +2,8 @@
 // appenders get a gap-free chain — also from several writers and processes on one
 // file, whichever rotates — a truncated or invalid tail stops the writer from
 // opening (unless asked to repair) or from appending when a third party left it
-// between two batches, and a closed writer refuses records.
+// between two batches, close() writes what waits behind a group commit delay, and a
+// closed writer refuses records.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -388,6 +389,26 @@ BOOST_FIXTURE_TEST_CASE(group_commit_with_fsync_always, log_dir) {
   const auto r = verify_chain(path);
   BOOST_TEST(r.ok(), r.problem);
   BOOST_TEST(r.records == 120u);
+}
+
+BOOST_FIXTURE_TEST_CASE(close_writes_records_queued_behind_a_group_commit_delay, log_dir) {
+  auto opened = log_writer::open({.path = path, .fsync = true, .max_commit_delay = std::chrono::seconds(60)});
+  BOOST_TEST_REQUIRE(opened.has_value());
+  auto& w = **opened;
+  // A batch of two: the writer now takes appenders for concurrent and delays the next commit.
+  BOOST_TEST(!w.append_blocking(samples(0, 2)));
+  std::atomic<int> done = 0, failures = 0;
+  for (int i = 0; i < 10; ++i)
+    w.async_append({sample(10 + i)}, [&](kizuna::error_code ec) {
+      if (ec) ++failures;
+      ++done;
+    });
+  w.close();  // completes every queued append, whatever the writer was waiting for
+  BOOST_TEST(done.load() == 10);
+  BOOST_TEST(failures.load() == 0);
+  const auto r = verify_chain(path);
+  BOOST_TEST(r.ok(), r.problem);
+  BOOST_TEST(r.records == 12u);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_closed_writer_refuses_records, log_dir) {
