@@ -5,15 +5,11 @@ namespace kizuna {
 std::string unstuff_dots(std::string_view wire) {
   std::string out;
   out.reserve(wire.size());
-  bool line_start = true;
-  for (const char c : wire) {
-    if (line_start && c == '.') {
-      line_start = false;
-      continue;
-    }
-    line_start = c == '\n';
-    out.push_back(c);
-  }
+  std::size_t pos = wire.starts_with('.') ? 1 : 0;
+  // Whole runs between stuffed line starts: a message has few of them.
+  for (std::size_t at; (at = wire.find("\n.", pos)) != std::string_view::npos; pos = at + 2)
+    out.append(wire.substr(pos, at + 1 - pos));
+  out.append(wire.substr(pos));
   return out;
 }
 

@@ -196,18 +196,22 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
 utf8_text sanitize_utf8(std::string_view s) {
   utf8_text r;
   r.text.reserve(s.size());
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const std::size_t n = utf8_sequence_length(s, i);
-    if (n == 0) {
-      r.text += replacement_character;
-      r.lossy = true;
-      i += utf8_maximal_subpart(s, i);
-    } else {
-      r.text.append(s.substr(i, n));
-      i += n;
+  std::size_t run = 0;  // start of the well-formed run not copied yet
+  for (std::size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
     }
+    if (const std::size_t n = utf8_sequence_length(s, i)) {
+      i += n;
+      continue;
+    }
+    r.text.append(s.substr(run, i - run)).append(replacement_character);
+    r.lossy = true;
+    i += utf8_maximal_subpart(s, i);
+    run = i;
   }
+  r.text.append(s.substr(run));
   return r;
 }
 

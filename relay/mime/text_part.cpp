@@ -11,10 +11,10 @@ constexpr std::size_t max_line_octets = 998;  // RFC 5322 §2.1.1, without CRLF
 std::string to_lf(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n') continue;
-    out.push_back(s[i]);
-  }
+  std::size_t pos = 0;
+  for (std::size_t at; (at = s.find("\r\n", pos)) != std::string_view::npos; pos = at + 1)
+    out.append(s.substr(pos, at - pos));
+  out.append(s.substr(pos));
   return out;
 }
 
@@ -22,10 +22,10 @@ std::string with_newline(std::string_view lf_text, std::string_view newline) {
   if (newline == "\n") return std::string(lf_text);
   std::string out;
   out.reserve(lf_text.size() + lf_text.size() / 32);
-  for (char c : lf_text) {
-    if (c == '\n') out += newline;
-    else out.push_back(c);
-  }
+  std::size_t pos = 0;
+  for (std::size_t at; (at = lf_text.find('\n', pos)) != std::string_view::npos; pos = at + 1)
+    out.append(lf_text.substr(pos, at - pos)).append(newline);
+  out.append(lf_text.substr(pos));
   return out;
 }
 

@@ -1,7 +1,9 @@
 #include "relay/mime/transfer_encoding.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 
 #include "relay/mime/lines.hpp"
 
@@ -56,7 +58,9 @@ std::string_view transfer_encoding_name(transfer_encoding e) noexcept {
 
 decode_result decode_quoted_printable(std::string_view in) {
   decode_result r;
-  r.data.reserve(in.size());
+  r.data.resize(in.size());  // decoding never grows
+  char* const start = r.data.data();
+  char* o = start;
   std::size_t pos = 0;
   while (pos < in.size()) {
     const detail::line l = detail::line_at(in, pos);
@@ -67,7 +71,7 @@ decode_result decode_quoted_printable(std::string_view in) {
     for (std::size_t i = 0; i < text.size(); ++i) {
       const char c = text[i];
       if (c != '=') {
-        r.data.push_back(c);
+        *o++ = c;
         continue;
       }
       if (i + 1 == text.size()) {  // "=" at the end: soft line break
@@ -77,22 +81,28 @@ decode_result decode_quoted_printable(std::string_view in) {
       const int hi = hex_value(text[i + 1]);
       const int lo = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
       if (hi >= 0 && lo >= 0) {
-        r.data.push_back(static_cast<char>(hi * 16 + lo));
+        *o++ = static_cast<char>(hi * 16 + lo);
         i += 2;
         continue;
       }
       r.malformed = true;  // keep the '=' as a literal (RFC 2045 §6.7 note 2)
-      r.data.push_back('=');
+      *o++ = '=';
     }
-    if (!soft) r.data.append(in.substr(l.end, l.next - l.end));  // the hard line break as written
+    if (!soft) {  // the hard line break as written
+      std::memcpy(o, in.data() + l.end, l.next - l.end);
+      o += l.next - l.end;
+    }
     pos = l.next;
   }
+  r.data.resize(static_cast<std::size_t>(o - start));
   return r;
 }
 
 decode_result decode_base64(std::string_view in) {
   decode_result r;
-  r.data.reserve(in.size() / 4 * 3 + 3);
+  r.data.resize(in.size() / 4 * 3 + 3);
+  char* const start = r.data.data();
+  char* o = start;
   std::uint32_t acc = 0;
   int n = 0;
   bool padded = false;
@@ -106,23 +116,25 @@ decode_result decode_base64(std::string_view in) {
     if (padded) r.malformed = true;  // data after padding: keep decoding (concatenated base64)
     acc = (acc << 6) | static_cast<std::uint32_t>(v);
     if (++n == 4) {
-      r.data.push_back(static_cast<char>((acc >> 16) & 0xff));
-      r.data.push_back(static_cast<char>((acc >> 8) & 0xff));
-      r.data.push_back(static_cast<char>(acc & 0xff));
+      o[0] = static_cast<char>((acc >> 16) & 0xff);
+      o[1] = static_cast<char>((acc >> 8) & 0xff);
+      o[2] = static_cast<char>(acc & 0xff);
+      o += 3;
       acc = 0;
       n = 0;
     }
   }
   // A truncated last quantum: as many whole bytes as it carries.
   if (n == 2) {
-    r.data.push_back(static_cast<char>((acc >> 4) & 0xff));
+    *o++ = static_cast<char>((acc >> 4) & 0xff);
   } else if (n == 3) {
-    r.data.push_back(static_cast<char>((acc >> 10) & 0xff));
-    r.data.push_back(static_cast<char>((acc >> 2) & 0xff));
+    *o++ = static_cast<char>((acc >> 10) & 0xff);
+    *o++ = static_cast<char>((acc >> 2) & 0xff);
   } else if (n == 1) {
     r.malformed = true;
   }
   if (n != 0 && !padded) r.malformed = true;
+  r.data.resize(static_cast<std::size_t>(o - start));
   return r;
 }
 
@@ -135,91 +147,93 @@ decode_result decode_transfer(std::string_view in, transfer_encoding e) {
   }
 }
 
+// The encoders and decoders write through a pointer into a buffer sized for the
+// worst case, then trim: bodies are tens of kilobytes, encoded once per copy.
+
 std::string encode_quoted_printable(std::string_view in, std::string_view newline) {
   constexpr std::size_t max_line = 76;
-  std::string out;
-  out.reserve(in.size() + in.size() / 8 + 16);
+  const std::size_t nl = newline.size();
+  // Per input byte at most max(3, nl) characters, plus a soft break ('=' + newline)
+  // at most every 24 bytes (a line holds at least 25 units of up to 3 characters).
+  std::string out(in.size() * std::max<std::size_t>(3, nl) + (in.size() / 24 + 2) * (nl + 1), '\0');
+  char* const start = out.data();
+  char* o = start;
   std::size_t col = 0;
-  // Emits one encoded unit (1 or 3 characters), breaking softly first if needed;
-  // `room_after` keeps space for what must stay on this line.
-  auto put = [&](std::string_view unit, std::size_t room_after) {
-    if (col + unit.size() + room_after > max_line - 1) {  // leave room for the soft '='
-      out += '=';
-      out += newline;
-      col = 0;
-    }
-    out += unit;
-    col += unit.size();
+  auto put_newline = [&] {
+    std::memcpy(o, newline.data(), nl);
+    o += nl;
+    col = 0;
   };
-  for (std::size_t i = 0; i < in.size(); ++i) {
+  const std::size_t n = in.size();
+  for (std::size_t i = 0; i < n; ++i) {
     const auto c = static_cast<unsigned char>(in[i]);
-    const bool line_end = c == '\n' || (c == '\r' && i + 1 < in.size() && in[i + 1] == '\n');
-    if (line_end) {
+    if (c == '\n' || (c == '\r' && i + 1 < n && in[i + 1] == '\n')) {
       if (c == '\r') ++i;
-      out += newline;
-      col = 0;
+      put_newline();
       continue;
     }
-    const bool at_eol = i + 1 == in.size() || in[i + 1] == '\n' ||
-                        (in[i + 1] == '\r' && i + 2 < in.size() && in[i + 2] == '\n');
+    const bool at_eol = i + 1 == n || in[i + 1] == '\n' || (in[i + 1] == '\r' && i + 2 < n && in[i + 2] == '\n');
     const bool plain = (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !at_eol);
-    if (plain) {
-      const char s[1] = {static_cast<char>(c)};
-      // The last character of a line may take the soft-break column.
-      if (at_eol && col + 1 <= max_line) {
-        out += s[0];
-        ++col;
-      } else {
-        put(std::string_view(s, 1), 0);
-      }
-    } else {
-      const char s[3] = {'=', hex_digits[c >> 4], hex_digits[c & 15]};
-      if (at_eol && col + 3 <= max_line) {
-        out.append(s, 3);
-        col += 3;
-      } else {
-        put(std::string_view(s, 3), 0);
-      }
+    const std::size_t width = plain ? 1 : 3;
+    // The last character of a line may take the soft-break column; any other
+    // leaves room for the soft '='.
+    if (at_eol ? col + width > max_line : col + width > max_line - 1) {
+      *o++ = '=';
+      put_newline();
     }
+    if (plain) {
+      *o++ = static_cast<char>(c);
+    } else {
+      *o++ = '=';
+      *o++ = hex_digits[c >> 4];
+      *o++ = hex_digits[c & 15];
+    }
+    col += width;
   }
+  out.resize(static_cast<std::size_t>(o - start));
   return out;
 }
 
 std::string encode_base64(std::string_view in, std::string_view newline) {
   constexpr std::size_t line_chars = 76;
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4 + (in.size() / 57 + 1) * newline.size());
-  std::size_t col = 0;
-  auto emit = [&](char c) {
-    if (col == line_chars) {
-      out += newline;
-      col = 0;
-    }
-    out += c;
-    ++col;
-  };
-  std::size_t i = 0;
+  constexpr std::size_t line_bytes = line_chars / 4 * 3;  // 57
+  const std::size_t quanta = (in.size() + 2) / 3;
+  std::string out(quanta * 4 + (quanta * 4 / line_chars + 1) * newline.size(), '\0');
+  char* const start = out.data();
+  char* o = start;
   const auto byte = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(in[k])); };
-  for (; i + 3 <= in.size(); i += 3) {
-    const std::uint32_t v = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
-    emit(b64_alphabet[(v >> 18) & 63]);
-    emit(b64_alphabet[(v >> 12) & 63]);
-    emit(b64_alphabet[(v >> 6) & 63]);
-    emit(b64_alphabet[v & 63]);
+  for (std::size_t line = 0; line < in.size(); line += line_bytes) {
+    if (line != 0) {
+      std::memcpy(o, newline.data(), newline.size());
+      o += newline.size();
+    }
+    const std::size_t end = std::min(in.size(), line + line_bytes);
+    std::size_t i = line;
+    for (; i + 3 <= end; i += 3) {
+      const std::uint32_t v = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
+      o[0] = b64_alphabet[(v >> 18) & 63];
+      o[1] = b64_alphabet[(v >> 12) & 63];
+      o[2] = b64_alphabet[(v >> 6) & 63];
+      o[3] = b64_alphabet[v & 63];
+      o += 4;
+    }
+    if (end - i == 1) {
+      const std::uint32_t v = byte(i) << 16;
+      o[0] = b64_alphabet[(v >> 18) & 63];
+      o[1] = b64_alphabet[(v >> 12) & 63];
+      o[2] = '=';
+      o[3] = '=';
+      o += 4;
+    } else if (end - i == 2) {
+      const std::uint32_t v = (byte(i) << 16) | (byte(i + 1) << 8);
+      o[0] = b64_alphabet[(v >> 18) & 63];
+      o[1] = b64_alphabet[(v >> 12) & 63];
+      o[2] = b64_alphabet[(v >> 6) & 63];
+      o[3] = '=';
+      o += 4;
+    }
   }
-  if (in.size() - i == 1) {
-    const std::uint32_t v = byte(i) << 16;
-    emit(b64_alphabet[(v >> 18) & 63]);
-    emit(b64_alphabet[(v >> 12) & 63]);
-    emit('=');
-    emit('=');
-  } else if (in.size() - i == 2) {
-    const std::uint32_t v = (byte(i) << 16) | (byte(i + 1) << 8);
-    emit(b64_alphabet[(v >> 18) & 63]);
-    emit(b64_alphabet[(v >> 12) & 63]);
-    emit(b64_alphabet[(v >> 6) & 63]);
-    emit('=');
-  }
+  out.resize(static_cast<std::size_t>(o - start));
   return out;
 }
 
