@@ -62,8 +62,7 @@ int main(int argc, char** argv) {
     auto copy = delivery::plan_copy(*plan, set, in, &unsub);
     auto r = delivery::render_copy(*plan, copy, data, "u1@example.com", "u1@example.com");
     if (!r) return std::fprintf(stderr, "render: %s\n", r.error().c_str()), 1;
-    std::string out;
-    append_stuffed_dots(out, r->bytes);
+    std::string out = stuff_dots(std::move(r->bytes));
     sink += out.size();
     auto t4 = clock_type::now();
     auto us = [](auto a, auto b) { return std::chrono::duration<double, std::micro>(b - a).count(); };

@@ -161,9 +161,7 @@ std::expected<std::string, std::string> render_held(const delivery::held_copy& h
   if (copy.decision.action != policy::action::relay) return std::unexpected(copy.decision.reason);
   auto rendered = delivery::render_copy(*plan, copy, *in.data, h.address, h.recipient);
   if (!rendered) return std::unexpected("cannot build the copy: " + rendered.error());
-  std::string wire;
-  append_stuffed_dots(wire, rendered->bytes);
-  return wire;
+  return stuff_dots(std::move(rendered->bytes));
 }
 
 asio::awaitable<int> release(redis_session& redis, const loaded& all, const delivery::hold_queue& q,

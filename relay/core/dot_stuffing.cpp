@@ -25,4 +25,11 @@ void append_stuffed_dots(std::string& out, std::string_view plain) {
   }
 }
 
+std::string stuff_dots(std::string plain) {
+  if (!plain.starts_with('.') && plain.find("\n.") == std::string::npos) return plain;
+  std::string wire;
+  append_stuffed_dots(wire, plain);
+  return wire;
+}
+
 }  // namespace kizuna

@@ -15,4 +15,8 @@ std::string unstuff_dots(std::string_view wire);
 // Appends `plain` to `out` with a '.' added before every line that starts with '.'.
 void append_stuffed_dots(std::string& out, std::string_view plain);
 
+// The wire form of `plain`; the same string, not a copy, when no line starts
+// with '.' (nearly every message).
+std::string stuff_dots(std::string plain);
+
 }  // namespace kizuna

@@ -37,7 +37,14 @@ constexpr utf8_lead utf8_lead_of(unsigned char c) noexcept {
 // Length of the well-formed sequence at s[i] (1 for ASCII), or 0 when there is none.
 constexpr std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
   if (i >= s.size()) return 0;
-  const auto lead = detail::utf8_lead_of(static_cast<unsigned char>(s[i]));
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return 1;
+  // Fast path for the common three-byte form (kana, kanji): leads E1..EC, EE, EF
+  // take any continuation bytes.
+  if (((c >= 0xE1 && c <= 0xEC) || c >= 0xEE) && c <= 0xEF && s.size() - i >= 3 &&
+      (static_cast<unsigned char>(s[i + 1]) & 0xC0) == 0x80 && (static_cast<unsigned char>(s[i + 2]) & 0xC0) == 0x80)
+    return 3;
+  const auto lead = detail::utf8_lead_of(c);
   if (lead.len <= 1) return lead.len;
   if (s.size() - i < lead.len) return 0;
   for (std::size_t k = 1; k < lead.len; ++k) {

@@ -223,7 +223,7 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
                                  : render_copy(*plan, copies[i], recipients_[i].data, recipients_[i].address,
                                                env.recipients[i]);
         std::string wire;
-        if (copy && !render_later) append_stuffed_dots(wire, copy->bytes);
+        if (copy && !render_later) wire = stuff_dots(std::move(copy->bytes));
         held_copy h{env.id + "-" + std::to_string(i), env.id, env.mail_from, env.recipients[i],
                     recipients_[i].address, env.params.smtputf8,
                     env.params.body == smtp::body_type::eight_bit_mime, message_id, campaign.id.value_or(""),
@@ -256,9 +256,7 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
       log::error("{} cannot build the copy for <{}>: {}", env.id, r.address, copy.error());
       return std::unexpected(smtp::reply{554, "5.6.0", "cannot build this recipient's copy"});
     }
-    std::string wire;
-    append_stuffed_dots(wire, copy->bytes);
-    return wire;
+    return stuff_dots(std::move(copy->bytes));
   };
   co_await send_copies(ctx_->executor, *ctx_->dest, env, make_copy, jobs, outcome.per_recipient,
                        ctx_->copy_parallelism);

@@ -80,19 +80,27 @@ std::expected<encoded_text, text_error> encode_text(const message& m, part_id id
   const part& p = m.at(id);
   if (p.type.type != "text" || p.is_multipart()) return std::unexpected(text_error::not_text);
   if (p.encoding == transfer_encoding::unknown) return std::unexpected(text_error::unknown_transfer_encoding);
-  if (!is_valid_utf8(utf8)) return std::unexpected(text_error::invalid_utf8);
-  const std::string text = to_lf(utf8);
+  // Copies only where needed: CRLF to LF when there is a CR, a conversion when
+  // the charset is not UTF-8; UTF-8 is validated once.
+  std::string lf_text;
+  std::string_view text = utf8;
+  if (utf8.find('\r') != std::string_view::npos) text = lf_text = to_lf(utf8);
   const std::string_view newline = m.newline();
 
   encoded_text out;
   const std::string_view label = p.type.param("charset");
-  std::string bytes;
-  if (auto r = from_utf8(text, label.empty() ? "us-ascii" : label)) {
-    bytes = std::move(*r);
+  std::string converted;
+  std::string_view bytes = text;
+  if (classify_charset(label) == charset_family::utf8) {
+    if (!is_valid_utf8(text)) return std::unexpected(text_error::invalid_utf8);
     out.charset = std::string(label);
+  } else if (auto r = from_utf8(text, label.empty() ? "us-ascii" : label)) {
+    bytes = converted = std::move(*r);
+    out.charset = std::string(label);
+  } else if (r.error() == charset_error::invalid_input) {
+    return std::unexpected(text_error::invalid_utf8);
   } else {
-    bytes = text;
-    out.charset = classify_charset(label) == charset_family::utf8 ? std::string(label) : "UTF-8";
+    out.charset = "UTF-8";
     out.charset_fallback = true;
   }
   if (out.charset_fallback && classify_charset(label) != charset_family::utf8) {

@@ -13,12 +13,19 @@ namespace {
 constexpr char hex_digits[] = "0123456789ABCDEF";
 constexpr char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;  // lenient: RFC 2045 wants upper case
-  return -1;
+constexpr std::array<std::int8_t, 256> hex_table() {
+  std::array<std::int8_t, 256> t{};
+  t.fill(-1);
+  for (int i = 0; i < 10; ++i) t['0' + i] = static_cast<std::int8_t>(i);
+  for (int i = 0; i < 6; ++i) {
+    t['A' + i] = static_cast<std::int8_t>(10 + i);
+    t['a' + i] = static_cast<std::int8_t>(10 + i);  // lenient: RFC 2045 wants upper case
+  }
+  return t;
 }
+constexpr auto hex_values = hex_table();
+
+int hex_value(char c) noexcept { return hex_values[static_cast<unsigned char>(c)]; }
 
 constexpr std::array<std::int8_t, 256> b64_table() {
   std::array<std::int8_t, 256> t{};
@@ -164,31 +171,41 @@ std::string encode_quoted_printable(std::string_view in, std::string_view newlin
     o += nl;
     col = 0;
   };
-  const std::size_t n = in.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto c = static_cast<unsigned char>(in[i]);
-    if (c == '\n' || (c == '\r' && i + 1 < n && in[i + 1] == '\n')) {
-      if (c == '\r') ++i;
-      put_newline();
-      continue;
-    }
-    const bool at_eol = i + 1 == n || in[i + 1] == '\n' || (in[i + 1] == '\r' && i + 2 < n && in[i + 2] == '\n');
-    const bool plain = (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !at_eol);
-    const std::size_t width = plain ? 1 : 3;
-    // The last character of a line may take the soft-break column; any other
-    // leaves room for the soft '='.
-    if (at_eol ? col + width > max_line : col + width > max_line - 1) {
+  // One unit: a literal (1) or "=XX" (3). Inside a line a unit must leave room for
+  // a soft break's '='; the line's last unit may take that column.
+  auto put = [&](unsigned char c, bool literal, std::size_t limit) {
+    const std::size_t width = literal ? 1 : 3;
+    if (col + width > limit) {
       *o++ = '=';
       put_newline();
     }
-    if (plain) {
+    if (literal) {
       *o++ = static_cast<char>(c);
     } else {
-      *o++ = '=';
-      *o++ = hex_digits[c >> 4];
-      *o++ = hex_digits[c & 15];
+      o[0] = '=';
+      o[1] = hex_digits[c >> 4];
+      o[2] = hex_digits[c & 15];
+      o += 3;
     }
     col += width;
+  };
+  const auto printable = [](unsigned char c) { return c >= 33 && c <= 126 && c != '='; };
+  // Line by line: a line ends at LF or CRLF (a lone CR is data); the last may have no end.
+  for (std::size_t pos = 0; pos < in.size();) {
+    const void* lf = std::memchr(in.data() + pos, '\n', in.size() - pos);
+    const std::size_t end = lf ? static_cast<std::size_t>(static_cast<const char*>(lf) - in.data()) : in.size();
+    const std::size_t content_end = (lf && end > pos && in[end - 1] == '\r') ? end - 1 : end;
+    if (content_end > pos) {
+      for (std::size_t i = pos; i + 1 < content_end; ++i) {
+        const auto c = static_cast<unsigned char>(in[i]);
+        put(c, printable(c) || c == ' ' || c == '\t', max_line - 1);
+      }
+      const auto last = static_cast<unsigned char>(in[content_end - 1]);
+      put(last, printable(last), max_line);  // trailing white space is encoded
+    }
+    if (!lf) break;
+    put_newline();
+    pos = end + 1;
   }
   out.resize(static_cast<std::size_t>(o - start));
   return out;
