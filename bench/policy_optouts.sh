@@ -36,9 +36,15 @@ with open(path, "w") as f:
 PY
 }
 
+# The shipped footers carry {{unsubscribe_url}}: without links every copy would be held.
+openssl rand -hex 32 > "$tmp/unsubscribe.keys"
 start_sink
 start_redis
-start_kizuna "policies: [$tmp/policies/*.yaml]"
+start_kizuna "policies: [$tmp/policies/*.yaml]
+unsubscribe:
+  base_url: https://u.example.com
+  mailto_domain: example.com
+  secret_file: $tmp/unsubscribe.keys"
 
 measure() {  # best direct and relay rates over $rounds rounds
   local bd=0 br=0 dr kr
@@ -58,6 +64,14 @@ optout_csv 1000 1000000 "$tmp/1m.csv"
 "$kizuna" optout import "$tmp/1m.csv" --config "$tmp/kizuna.yaml" >/dev/null
 echo "opt-out keys in redis: $(redis-cli -s "$tmp/redis.sock" dbsize)"
 read -r d2 r2 < <(measure 1m)
+
+# The figures are only meaningful when the copies were relayed, not held.
+"$kizuna" hold list --config "$tmp/kizuna.yaml" > "$tmp/held.txt"
+if ! grep -qi '^no held copies' "$tmp/held.txt"; then
+  echo "bench: copies were held instead of relayed:" >&2
+  head -5 "$tmp/held.txt" >&2
+  exit 1
+fi
 
 printf '1k opt-outs: direct %8.0f msg/s  relay %8.0f msg/s  ratio %s\n' "$d1" "$r1" "$(ratio "$r1" "$d1")"
 printf '1M opt-outs: direct %8.0f msg/s  relay %8.0f msg/s  ratio %s\n' "$d2" "$r2" "$(ratio "$r2" "$d2")"

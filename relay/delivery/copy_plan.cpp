@@ -1,9 +1,6 @@
 #include "relay/delivery/copy_plan.hpp"
 
-#include <openssl/evp.h>
-
-#include <fmt/format.h>
-
+#include "relay/delivery/delivered_memo.hpp"
 #include "relay/mime/header.hpp"
 #include "relay/policy/evaluator.hpp"
 #include "relay/unsubscribe/links.hpp"
@@ -55,21 +52,6 @@ bool plausible_id_domain(std::string_view s) {
   for (char c : s)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_')) return false;
   return true;
-}
-
-std::string hex_digest(std::string_view a, std::string_view b) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  EVP_DigestUpdate(ctx, a.data(), a.size());
-  EVP_DigestUpdate(ctx, "\n", 1);
-  EVP_DigestUpdate(ctx, b.data(), b.size());
-  EVP_DigestFinal_ex(ctx, md, &len);
-  EVP_MD_CTX_free(ctx);
-  std::string out;
-  for (unsigned i = 0; i < 16 && i < len; ++i) out += fmt::format("{:02x}", md[i]);
-  return out;
 }
 
 policy::action to_action(policy::missing_field_action a) {
@@ -161,7 +143,8 @@ std::expected<rendered, std::string> render_copy(const message_plan& plan, const
                                                  std::string_view to) {
   personalize::copy_headers h;
   h.to = std::string(to);
-  h.message_id = "<" + hex_digest(plan.message_id, address) + "@" + plan.id_domain + ">";
+  // SHA-256 over the original id and the address (the memo's digest function), 128 bits.
+  h.message_id = "<" + message_digest(plan.message_id, address).substr(0, 32) + "@" + plan.id_domain + ">";
   if (const policy::persona* p = copy.persona.chosen) {
     h.from_display = p->display_name;
     h.from_address = p->address;
