@@ -33,11 +33,14 @@ constexpr int ex_config = 78;
 
 constexpr std::string_view help =
     "usage: kizuna preview --config FILE --message EML --rcpt ADDR [--mail-from ADDR]\n"
+    "                      [--category CATEGORY]\n"
     "\n"
     "Shows what the relay would do with the message in EML for recipient ADDR, using the\n"
     "configured policies and the contact's current data in Redis: each rule evaluated\n"
     "(matched or not), the decision, the persona, and the exact copy that would be relayed\n"
     "(or held), after the line '--- copy ---'. Sends nothing and writes nothing.\n"
+    "--category: as received on a listener with that fixed category (X-Kizuna-Category\n"
+    "is then ignored, as the relay does).\n"
     "Exit status: 0 ok, 64 usage, 65 invalid address or merge field, 66 unreadable message,\n"
     "69 Redis unreachable, 78 configuration.\n";
 
@@ -60,7 +63,7 @@ std::string wire_form(std::string_view file) {
 }
 
 struct request {
-  std::string config, message, rcpt, mail_from;
+  std::string config, message, rcpt, mail_from, category;
 };
 
 }  // namespace
@@ -74,6 +77,7 @@ int preview_command(const arguments& args) {
                         : a == "--message"           ? &req.message
                         : a == "--rcpt"              ? &req.rcpt
                         : a == "--mail-from"         ? &req.mail_from
+                        : a == "--category"          ? &req.category
                                                      : nullptr;
     if (!into) return usage("unknown argument '" + std::string(a) + "'");
     if (i + 1 >= args.size()) return usage(std::string(a) + " needs a value");
@@ -107,7 +111,7 @@ int preview_command(const arguments& args) {
   // The relay's steps after DATA, in its order (policy_transaction::deliver).
   const std::string wire = wire_form(*file);
   const mime::control_headers control = mime::read_control_headers(wire);
-  const policy::campaign_info campaign = delivery::campaign_of(set, {}, control);
+  const policy::campaign_info campaign = delivery::campaign_of(set, req.category, control);
   auto plan = delivery::plan_message(unstuff_dots(wire), set, campaign, control,
                                      control.message_id.value_or("<preview>"), (*cfg)->hostname);
   if (!plan) {

@@ -249,6 +249,30 @@ class PreviewMatchesServe(Personalize):
         self.assertIn("山田 様", plain)
         self.assertIn("山田 様", html)
 
+    def test_preview_writes_nothing_and_shows_what_would_be_held(self):
+        self.contact("p@example.com", company="P社", owner="sato")  # no last_name
+        eml = os.path.join(self.tmp, "m.eml")
+        with open(eml, "wb") as f:
+            f.write(message().replace(b"\r\n", b"\n"))  # as a file on disk: bare LF
+        before = len(self.k.audit_records()) if os.path.exists(os.path.join(self.tmp, "state", "audit.jsonl")) else 0
+        r = self.k.cli("preview", "--message", eml, "--rcpt", "p@example.com")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("decision:   hold by builtin:missing-field", r.stdout)
+        self.assertIn("missing:    contact.last_name", r.stdout)
+        self.assertIn("persona:    sato (contact field)", r.stdout)
+        self.assertIn("List-Unsubscribe-Post: List-Unsubscribe=One-Click", r.stdout)
+        # Read-only: no hold file, no audit record, no sticky persona written.
+        self.assertIn("no held copies", self.k.cli("hold", "list").stdout)
+        after = len(self.k.audit_records()) if os.path.exists(os.path.join(self.tmp, "state", "audit.jsonl")) else 0
+        self.assertEqual(after, before)
+        self.assertIsNone(self.sticky("p@example.com"))
+        # As on a listener whose category is transactional: no unsubscribe headers.
+        receipt = self.k.cli("preview", "--message", eml, "--rcpt", "p@example.com", "--category", "receipt")
+        self.assertIn("category:   receipt (transactional)", receipt.stdout)
+        self.assertNotIn("List-Unsubscribe", receipt.stdout)
+        bad = self.k.cli("preview", "--message", eml, "--rcpt", "not an address")
+        self.assertEqual(bad.returncode, 65, bad.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()
