@@ -78,6 +78,13 @@ std::expected<message_template, std::string> compile_message(std::string message
                                std::string(mime::to_string(text.error())) + ")");
       continue;
     }
+    if (text->lossy) {
+      // Bytes its charset does not explain (e.g. unlabelled Shift_JIS): rewriting
+      // the part would replace them with U+FFFD, so it stays byte for byte.
+      if (text->utf8.find("{{") != std::string::npos)
+        return std::unexpected(describe(p, id) + ": cannot be personalized (bytes not valid in its charset)");
+      continue;
+    }
     bool& footer_done = html ? html_footer_done : text_footer_done;
     if (!footer_done) {
       add_footer(text->utf8, html, html ? options.footer_html : options.footer_text);

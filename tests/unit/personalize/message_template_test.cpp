@@ -393,3 +393,38 @@ BOOST_AUTO_TEST_CASE(render_speed, *boost::unit_test::label("timing")) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// Footers (merge.footer): the first text/plain part ends with the text footer,
+// the first text/html part gets the HTML footer before </body>; both are slots.
+BOOST_AUTO_TEST_CASE(footers_join_the_first_text_and_html_parts) {
+  const std::string msg =
+      "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n"
+      "--b\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nbody\r\n"
+      "--b\r\nContent-Type: text/html; charset=UTF-8\r\n\r\n<html><BODY><p>x</p></Body></html>\r\n--b--\r\n";
+  auto t = compile_message(msg, {"stop: {{unsubscribe_url}}", "<a href=\"{{unsubscribe_url}}\">stop</a>"});
+  BOOST_REQUIRE(t.has_value());
+  BOOST_TEST(t->shows_unsubscribe_url());
+  const map_source v{{"unsubscribe_url", "https://u.example.com/u/T"}};
+  const auto copy = render_copy(*t, v, {"a@example.com", "<c@x>"});
+  BOOST_TEST(copy.bytes.find("body\r\n\r\nstop: https://u.example.com/u/T\r\n") != std::string::npos, copy.bytes);
+  BOOST_TEST(copy.bytes.find("<p>x</p><a href=\"https://u.example.com/u/T\">stop</a></Body>") != std::string::npos,
+             copy.bytes);
+  BOOST_TEST(!compile_message(msg)->shows_unsubscribe_url());
+}
+
+// Unlabelled 8-bit text its charset cannot explain (raw Shift_JIS, as old systems
+// send it) is never rewritten: no footer is added, and a merge field in it is an
+// error rather than a copy whose Japanese became U+FFFD.
+BOOST_AUTO_TEST_CASE(undecodable_text_stays_byte_for_byte) {
+  const std::string sjis_body = "\x82\xb1\x82\xf1\x82\xc9\x82\xbf\x82\xcd\r\n";  // こんにちは in Shift_JIS
+  const std::string msg = "Subject: s\r\n\r\n" + sjis_body;
+  auto t = compile_message(msg, {"footer {{unsubscribe_url}}", ""});
+  BOOST_REQUIRE(t.has_value());
+  BOOST_TEST(!t->shows_unsubscribe_url());
+  const map_source v{};
+  const auto copy = render_copy(*t, v, {"a@example.com", "<c@x>"});
+  BOOST_TEST(copy.bytes.ends_with("\r\n\r\n" + sjis_body));
+  auto broken = compile_message("Subject: s\r\n\r\n{{last_name}} " + sjis_body);
+  BOOST_REQUIRE(!broken.has_value());
+  BOOST_TEST(broken.error().find("not valid in its charset") != std::string::npos, broken.error());
+}
