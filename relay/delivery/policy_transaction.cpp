@@ -249,11 +249,13 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
               reject_as_drop ? "drop (reject after DATA)" : policy::to_string(d.action), d.rule_id);
   }
 
+  std::vector<bool> unbuildable(n, false);  // nothing was sent: audited as a reject, not a relay
   const copy_source make_copy = [&](const copy_job& job) -> std::expected<std::string, smtp::reply> {
     const recipient& r = recipients_[job.index];
     auto copy = render_copy(*plan, copies[job.index], r.data, r.address, *job.recipient);
     if (!copy) {
       log::error("{} cannot build the copy for <{}>: {}", env.id, r.address, copy.error());
+      unbuildable[job.index] = true;
       return std::unexpected(smtp::reply{554, "5.6.0", "cannot build this recipient's copy"});
     }
     return stuff_dots(std::move(copy->bytes));
@@ -264,6 +266,10 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
   std::vector<store::redis_command> writes;
   for (const copy_job& job : jobs) {
     smtp::reply& r = outcome.per_recipient[job.index];
+    if (unbuildable[job.index]) {
+      records.push_back(record_for(job.index, audit::action::reject, merge_template_rule));
+      continue;
+    }
     audit::record rec = record_for(job.index, audit::action::relay, relay_rule[job.index]);
     rec.downstream_reply = reply_text(r).substr(0, 512);
     records.push_back(std::move(rec));
