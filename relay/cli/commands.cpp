@@ -14,6 +14,7 @@
 #include "relay/core/log.hpp"
 #include "relay/cli/subcommands.hpp"
 #include "relay/daemon/server.hpp"
+#include "relay/delivery/copy_plan.hpp"
 #include "relay/policy/loader.hpp"
 #include "relay/smtp/security.hpp"
 
@@ -113,6 +114,8 @@ int cmd_check(const options& o) {
     ok = false;
   }
   if (!ok) return ex_config;
+  for (const auto& w : delivery::personalization_warnings(**policies, **cfg))
+    std::printf("%s: warning: %s\n", o.config->c_str(), w.c_str());
   std::printf("%s: ok (%zu policy rules, version %s)\n", o.config->c_str(), (*policies)->rules.size(),
               (*policies)->version.substr(0, 12).c_str());
   return 0;

@@ -9,6 +9,7 @@
 #include "relay/core/log.hpp"
 #include "relay/daemon/sd_notify.hpp"
 #include "relay/daemon/worker.hpp"
+#include "relay/delivery/copy_plan.hpp"
 #include "relay/policy/loader.hpp"
 #include "relay/store/embedded_redis.hpp"
 #include "relay/store/redis_password.hpp"
@@ -48,6 +49,7 @@ std::expected<runtime_settings, std::vector<std::string>> prepare(config::snapsh
   auto password = store::read_redis_password(cfg->redis.password_file);
   if (!password) problems.push_back(password.error());
   if (!problems.empty()) return std::unexpected(std::move(problems));
+  for (const auto& w : delivery::personalization_warnings(**policies, *cfg)) log::warning("{}", w);
   rt.cfg = std::move(cfg);
   rt.policies = std::move(*policies);
   rt.security = std::move(*security);

@@ -164,6 +164,21 @@ std::expected<rendered, std::string> render_copy(const message_plan& plan, const
   return rendered{std::move(r.bytes), r.reencoded_utf8};
 }
 
+std::vector<std::string> personalization_warnings(const policy::policy_set& policies,
+                                                  const config::settings& cfg) {
+  std::vector<std::string> out;
+  if (cfg.unsubscribe) return out;
+  const auto& merge = policies.merge;
+  if (merge.footer_text.find("unsubscribe_url") != std::string::npos ||
+      merge.footer_html.find("unsubscribe_url") != std::string::npos)
+    out.push_back("merge.footer uses {{unsubscribe_url}} but the config has no unsubscribe section: "
+                  "marketing copies will be held for a missing field (merge.on_missing_field)");
+  if (merge.require_unsubscribe_link)
+    out.push_back("merge.require_unsubscribe_link is on but the config has no unsubscribe section: "
+                  "every marketing copy will be held");
+  return out;
+}
+
 std::vector<std::string> trace_lines(const policy::decision& d) {
   std::vector<std::string> out;
   for (auto& t : d.trace)

@@ -87,6 +87,12 @@ std::expected<rendered, std::string> render_copy(const message_plan& plan, const
                                                  const policy::recipient_data& data, std::string_view address,
                                                  std::string_view to);
 
+// Settings that load but would hold every marketing copy: footers or
+// require_unsubscribe_link without the config's `unsubscribe:` section. One line
+// each, for `kizuna check` and the log at start and reload.
+std::vector<std::string> personalization_warnings(const policy::policy_set& policies,
+                                                  const config::settings& cfg);
+
 // One line per decision step, for logs, hold files and `kizuna preview`.
 std::vector<std::string> trace_lines(const policy::decision& d);
 

@@ -21,6 +21,19 @@ class Cli(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn("ok", r.stdout)
 
+    def test_check_warns_when_footers_need_unsubscribe_links_the_config_cannot_make(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            conf = os.path.join(tmp, "kizuna.yaml")
+            with open(conf, "w") as f:
+                f.write(f"listen:\n  - address: 127.0.0.1:0\ndownstream:\n  maildir: {tmp}/md\n"
+                        f"redis:\n  embedded: true\nstate_dir: {tmp}/state\n"
+                        f"policies: [{SOURCE_DIR}/policies/*.yaml]\n")
+            r = kizuna("check", "--config", conf)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("warning: merge.footer uses {{unsubscribe_url}} but the config has no unsubscribe "
+                          "section", r.stdout)
+
     def test_check_reports_file_line_col_and_exits_78(self):
         path = os.path.join(INVALID, "unknown_top_level_key.yaml")
         r = kizuna("check", "--config", path)
