@@ -428,3 +428,43 @@ BOOST_AUTO_TEST_CASE(undecodable_text_stays_byte_for_byte) {
   BOOST_REQUIRE(!broken.has_value());
   BOOST_TEST(broken.error().find("not valid in its charset") != std::string::npos, broken.error());
 }
+
+// Every MIME fixture, the adversarial ones included, with both footers: it
+// compiles or names its fault, the copy has the same part tree, parts that got no
+// footer and no slot are byte for byte the original, and the footer is there.
+BOOST_AUTO_TEST_CASE(every_mime_fixture_takes_footers_without_damage) {
+  const char* root = std::getenv("KIZUNA_SOURCE_DIR");
+  const auto dir = std::filesystem::path(root ? root : ".") / "tests" / "fixtures" / "mime";
+  std::size_t seen = 0, footed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".eml") continue;
+    ++seen;
+    BOOST_TEST_CONTEXT(entry.path().filename().string()) {
+      const std::string src = read_file("mime", entry.path().filename().string());
+      auto t = compile_message(src, {"FOOTER-TEXT {{unsubscribe_url}}", "<p>FOOTER-HTML</p>"});
+      if (!t) {
+        BOOST_TEST(!t.error().empty());
+        continue;
+      }
+      const map_source v{{"contact.last_name", "山田"}, {"contact.company", "(株)さくら"},
+                         {"unsubscribe_url", "https://u.example.com/u/T"}};
+      const rendered_copy c = render_copy(*t, v, headers_for("a@example.com"));
+      BOOST_TEST(c.error.empty(), c.error);
+      const auto original = mime::message::parse(src);
+      const auto out = mime::message::parse(c.bytes);
+      BOOST_REQUIRE_EQUAL(out.parts().size(), original.parts().size());
+      for (mime::part_id id = 1; id < out.parts().size(); ++id) {
+        const bool compiled = std::any_of(t->parts().begin(), t->parts().end(),
+                                          [&](const message_template::compiled_part& p) { return p.id == id; });
+        if (out.at(id).is_multipart() || compiled) continue;
+        BOOST_TEST(out.slice(out.at(id).body) == original.slice(original.at(id).body));
+      }
+      if (t->shows_unsubscribe_url()) {
+        ++footed;
+        BOOST_TEST(c.bytes.find("{{") == std::string::npos);
+      }
+    }
+  }
+  BOOST_TEST(seen >= 13u);
+  BOOST_TEST(footed >= 8u, "most fixtures have a readable text/plain part for the footer");
+}
