@@ -16,17 +16,20 @@ start_sink() {
   wait_port "$sink_port"
 }
 
-# A private redis-server on $tmp/redis.sock.
+# A private redis-server on $tmp/redis$1.sock ($1: an optional name, for several).
 start_redis() {
-  redis-server --port 0 --unixsocket "$tmp/redis.sock" --save "" --appendonly no --dir "$tmp" \
-    --logfile "$tmp/redis.log" & pids+=($!)
-  for _ in $(seq 500); do redis-cli -s "$tmp/redis.sock" ping >/dev/null 2>&1 && break; sleep 0.02; done
+  local name=${1:-}
+  redis-server --port 0 --unixsocket "$tmp/redis$name.sock" --save "" --appendonly no --dir "$tmp" \
+    --dbfilename "dump$name.rdb" --logfile "$tmp/redis$name.log" & pids+=($!)
+  for _ in $(seq 500); do redis-cli -s "$tmp/redis$name.sock" ping >/dev/null 2>&1 && break; sleep 0.02; done
 }
 
-# kizuna relaying to the sink, listening on $relay_port; extra YAML in $1.
+# kizuna relaying to the sink, listening on $relay_port; extra YAML in $1; $2: an
+# optional name, for several (config $tmp/kizuna$2.yaml, Redis $tmp/redis$2.sock).
 start_kizuna() {
+  local name=${2:-}
   relay_port=$(free_port)
-  cat > "$tmp/kizuna.yaml" <<YAML
+  cat > "$tmp/kizuna$name.yaml" <<YAML
 threads: ${KIZUNA_THREADS:-2}
 listen:
   - address: 127.0.0.1:$relay_port
@@ -35,11 +38,11 @@ downstream:
   port: $sink_port
   max_connections: 32
 redis:
-  address: unix:$tmp/redis.sock
-state_dir: $tmp/state
+  address: unix:$tmp/redis$name.sock
+state_dir: $tmp/state$name
 ${1:-}
 YAML
-  "$kizuna" serve --config "$tmp/kizuna.yaml" 2>"$tmp/kizuna.log" & pids+=($!)
+  "$kizuna" serve --config "$tmp/kizuna$name.yaml" 2>"$tmp/kizuna$name.log" & pids+=($!)
   wait_port "$relay_port"
 }
 
