@@ -247,20 +247,27 @@ std::expected<void, std::string> log_writer::catch_up() {
   return {};
 }
 
+// What commit and rotate do first: refuse once broken, else take the lock (the
+// caller's unlock_at_exit drops it) and catch up with other writers.
+error_code log_writer::lock_and_catch_up() {
+  {
+    std::lock_guard lock(mutex_);
+    if (broken_) return broken_;
+  }
+  if (auto synced = catch_up(); !synced) {
+    log::error("audit: {}", synced.error());
+    return errc::io_failure;
+  }
+  return {};
+}
+
 error_code log_writer::commit(std::vector<request>& batch) {
   std::size_t count = 0;
   for (const auto& r : batch) count += r.records.size();
   last_batch_records_ = count;
   if (count == 0) return {};
-  {
-    std::lock_guard lock(mutex_);
-    if (broken_) return broken_;
-  }
   unlock_at_exit unlock(fd_);
-  if (auto synced = catch_up(); !synced) {
-    log::error("audit: {}", synced.error());
-    return errc::io_failure;
-  }
+  if (error_code ec = lock_and_catch_up()) return ec;
 
   std::string buffer;
   buffer.reserve(count * 512);
@@ -301,15 +308,8 @@ error_code log_writer::commit(std::vector<request>& batch) {
 }
 
 error_code log_writer::rotate_chain(bool only_when_full) {
-  {
-    std::lock_guard lock(mutex_);
-    if (broken_) return broken_;
-  }
   unlock_at_exit unlock(fd_);
-  if (auto synced = catch_up(); !synced) {
-    log::error("audit: {}", synced.error());
-    return errc::io_failure;
-  }
+  if (error_code ec = lock_and_catch_up()) return ec;
   if (file_.size == 0) return {};  // nothing to rotate
   // Another writer may have rotated since this one saw the file full.
   if (only_when_full && file_.size < options_.max_bytes) return {};

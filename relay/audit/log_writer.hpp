@@ -129,6 +129,7 @@ class log_writer {
   void run();
   error_code commit(std::vector<request>& batch);
   error_code rotate_chain(bool only_when_full);
+  error_code lock_and_catch_up();
   std::expected<void, std::string> catch_up();
   void fail(error_code ec);
 
