@@ -219,19 +219,20 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
         // A copy missing a field is held as received and rendered at release,
         // from the contact as fixed by then: never sent with the gap.
         const bool render_later = d.rule_id == missing_field_rule;
-        auto copy = render_later ? std::expected<rendered, std::string>(rendered{})
-                                 : render_copy(*plan, copies[i], recipients_[i].data, recipients_[i].address,
-                                               env.recipients[i]);
-        std::string wire;
-        if (copy && !render_later) wire = stuff_dots(std::move(copy->bytes));
         held_copy h{env.id + "-" + std::to_string(i), env.id, env.mail_from, env.recipients[i],
                     recipients_[i].address, env.params.smtputf8,
                     env.params.body == smtp::body_type::eight_bit_mime, message_id, campaign.id.value_or(""),
                     campaign.category, d.rule_id, d.reason, policies.version, trace_lines(d),
                     std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count()};
         h.render_at_release = render_later;
-        auto put = copy ? ctx_->holds->put(h, env.trace_header, render_later ? std::string_view(*message) : wire)
-                        : std::expected<void, std::string>(std::unexpected(copy.error()));
+        std::expected<void, std::string> put;
+        if (render_later)
+          put = ctx_->holds->put(h, env.trace_header, *message);
+        else if (auto copy = render_copy(*plan, copies[i], recipients_[i].data, recipients_[i].address,
+                                         env.recipients[i]))
+          put = ctx_->holds->put(h, env.trace_header, stuff_dots(std::move(copy->bytes)));
+        else
+          put = std::unexpected(std::move(copy.error()));
         if (!put) {
           log::error("{} cannot hold copy for <{}>: {}", env.id, h.address, put.error());
           out = {451, "4.3.0", "cannot hold the message now, try again later"};

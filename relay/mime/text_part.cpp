@@ -103,7 +103,7 @@ std::expected<encoded_text, text_error> encode_text(const message& m, part_id id
     out.charset = "UTF-8";
     out.charset_fallback = true;
   }
-  if (out.charset_fallback && classify_charset(label) != charset_family::utf8) {
+  if (out.charset_fallback) {  // never for a UTF-8 label: its charset parameter changes
     content_type ct = p.type;
     bool found = false;
     for (parameter& prm : ct.params)
