@@ -23,13 +23,7 @@ int main(int argc, char** argv) {
   std::ifstream f(argv[1], std::ios::binary);
   std::stringstream ss;
   ss << f.rdbuf();
-  std::string crlf;
-  for (char c : ss.str()) {
-    if (c == '\n' && (crlf.empty() || crlf.back() != '\r')) crlf.push_back('\r');
-    crlf.push_back(c);
-  }
-  std::string wire;
-  append_stuffed_dots(wire, crlf);
+  const std::string wire = wire_form_of_file(ss.str());
 
   policy::policy_set set;
   set.default_category = "newsletter";

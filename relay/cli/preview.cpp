@@ -49,19 +49,6 @@ int usage(const std::string& why) {
   return ex_usage;
 }
 
-// As an SMTP client sends it: CRLF line ends, dot-stuffed.
-std::string wire_form(std::string_view file) {
-  std::string crlf;
-  crlf.reserve(file.size() + file.size() / 32);
-  for (std::size_t i = 0; i < file.size(); ++i) {
-    if (file[i] == '\n' && (i == 0 || file[i - 1] != '\r')) crlf.push_back('\r');
-    crlf.push_back(file[i]);
-  }
-  std::string wire;
-  append_stuffed_dots(wire, crlf);
-  return wire;
-}
-
 struct request {
   std::string config, message, rcpt, mail_from, category;
 };
@@ -109,7 +96,7 @@ int preview_command(const arguments& args) {
   }
 
   // The relay's steps after DATA, in its order (policy_transaction::deliver).
-  const std::string wire = wire_form(*file);
+  const std::string wire = wire_form_of_file(*file);
   const mime::control_headers control = mime::read_control_headers(wire);
   const policy::campaign_info campaign = delivery::campaign_of(set, req.category, control);
   auto plan = delivery::plan_message(unstuff_dots(wire), set, campaign, control,

@@ -25,6 +25,16 @@ void append_stuffed_dots(std::string& out, std::string_view plain) {
   }
 }
 
+std::string wire_form_of_file(std::string_view file) {
+  std::string crlf;
+  crlf.reserve(file.size() + file.size() / 32);
+  for (std::size_t i = 0; i < file.size(); ++i) {
+    if (file[i] == '\n' && (i == 0 || file[i - 1] != '\r')) crlf.push_back('\r');
+    crlf.push_back(file[i]);
+  }
+  return stuff_dots(std::move(crlf));
+}
+
 std::string stuff_dots(std::string plain) {
   if (!plain.starts_with('.') && plain.find("\n.") == std::string::npos) return plain;
   std::string wire;
