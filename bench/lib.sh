@@ -1,9 +1,14 @@
 # Shared pieces of the relay benchmarks (sourced, not run): private peers on
-# loopback, started in $tmp and ended by PID on exit.
-#   needs: $tmp (a fresh directory), $kizuna (the binary)
+# loopback, started in $tmp and ended by PID on exit. Sourcing it checks that
+# $kizuna (KIZUNA_BINARY, default build/relay/kizuna) is built, makes a fresh
+# $tmp and arranges the cleanup.
 
+kizuna=${KIZUNA_BINARY:-build/relay/kizuna}
+[ -x "$kizuna" ] || { echo "bench: build first (scripts/quickstart bench)" >&2; exit 1; }
+tmp=$(mktemp -d /tmp/kizuna-bench-XXXXXX)
 pids=()
 bench_cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
+trap bench_cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 500); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.02; done; return 1; }

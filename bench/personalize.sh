@@ -31,13 +31,10 @@ copies=${1:-20000}
 sessions=${2:-20}
 rounds=${3:-3}
 contacts=5000  # distinct recipients (smtp_blast --distinct), all in Redis
-kizuna=${KIZUNA_BINARY:-build/relay/kizuna}
 blast=${SMTP_BLAST_BINARY:-build/bench/smtp_blast}
-[ -x "$kizuna" ] && [ -x "$blast" ] || { echo "bench: build first (scripts/quickstart bench)" >&2; exit 1; }
+[ -x "$blast" ] || { echo "bench: build first (scripts/quickstart bench)" >&2; exit 1; }
 [ $((copies % 500)) -eq 0 ] || { echo "bench: copies must be a multiple of 500" >&2; exit 64; }
-tmp=$(mktemp -d /tmp/kizuna-bench-XXXXXX)
 source bench/lib.sh
-trap bench_cleanup EXIT
 
 pattern='u%d@example.com'
 python3 bench/make_campaign.py "$tmp" "$contacts" "$pattern"

@@ -15,11 +15,7 @@ cd "$(dirname "$0")/.."
 messages=${1:-20000}
 sessions=${2:-20}
 rounds=${3:-3}
-kizuna=${KIZUNA_BINARY:-build/relay/kizuna}
-[ -x "$kizuna" ] || { echo "bench: build first (scripts/quickstart bench)" >&2; exit 1; }
-tmp=$(mktemp -d /tmp/kizuna-bench-XXXXXX)
 source bench/lib.sh
-trap bench_cleanup EXIT
 
 start_sink
 start_redis
