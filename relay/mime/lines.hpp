@@ -7,6 +7,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "relay/core/ascii.hpp"
+
 namespace kizuna::mime::detail {
 
 struct line {
@@ -35,20 +37,9 @@ inline std::size_t line_end_before(std::string_view s, std::size_t pos, std::siz
 
 inline bool is_wsp(char c) noexcept { return c == ' ' || c == '\t'; }
 
-inline char ascii_lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-inline bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  return true;
-}
-
-inline bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
+using ::kizuna::ascii_lower;
+using ::kizuna::iequals;
+using ::kizuna::istarts_with;
 
 inline std::string_view trim_wsp(std::string_view s) noexcept {
   while (!s.empty() && is_wsp(s.front())) s.remove_prefix(1);

@@ -3,6 +3,8 @@
 // are copied in runs, not one by one.
 #include "relay/personalize/escape.hpp"
 
+#include "relay/core/ascii.hpp"
+
 namespace kizuna::personalize {
 namespace {
 
@@ -210,12 +212,6 @@ bool has_allowed_url_scheme(std::string_view v) noexcept {
     ++i;
   }
   if (i == v.size() || v[i] != ':') return false;
-  auto iequals = [](std::string_view a, std::string_view lower) {
-    if (a.size() != lower.size()) return false;
-    for (std::size_t k = 0; k < a.size(); ++k)
-      if ((static_cast<unsigned char>(a[k]) | 0x20) != static_cast<unsigned char>(lower[k])) return false;
-    return true;
-  };
   const std::string_view scheme = v.substr(0, i);
   return iequals(scheme, "https") || iequals(scheme, "http") || iequals(scheme, "mailto");
 }

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <string>
 
+#include "relay/core/ascii.hpp"
+
 namespace kizuna::personalize {
 namespace {
 
@@ -40,14 +42,6 @@ constexpr std::size_t max_name_kept = 32;  // longer tag/attribute names match n
 
 constexpr bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; }
 constexpr bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-constexpr char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-bool starts_with_icase(std::string_view s, std::string_view lower_prefix) noexcept {
-  if (s.size() < lower_prefix.size()) return false;
-  for (std::size_t k = 0; k < lower_prefix.size(); ++k)
-    if (lower(s[k]) != lower_prefix[k]) return false;
-  return true;
-}
 
 constexpr std::array<std::string_view, 7> rawtext_tags{"script", "style", "xmp", "iframe", "noembed", "noframes",
                                                        "plaintext"};
@@ -198,7 +192,7 @@ class scanner {
     // An end tag for the element whose text this is, e.g. "</style" + space, '/' or '>'.
     const std::string_view rest = s_.substr(i);
     if (raw_end_ != "plaintext" && rest.size() > 2 + raw_end_.size() && rest[1] == '/' &&
-        starts_with_icase(rest.substr(2), raw_end_)) {
+        istarts_with(rest.substr(2), raw_end_)) {
       const char after = rest[2 + raw_end_.size()];
       if (is_space(after) || after == '/' || after == '>') {
         end_tag_ = true;
@@ -215,7 +209,7 @@ class scanner {
     if (!rest.starts_with("--")) return go(state::bogus_comment, i + 1);
     if (rest.substr(2).starts_with(">")) return go(state::data, i + 4);   // "<!-->"
     if (rest.substr(2).starts_with("->")) return go(state::data, i + 5);  // "<!--->"
-    if (starts_with_icase(rest.substr(2), "[if")) return go(state::conditional_open, i + 3);
+    if (istarts_with(rest.substr(2), "[if")) return go(state::conditional_open, i + 3);
     return go(state::comment, i + 3);
   }
 
@@ -245,7 +239,7 @@ class scanner {
   }
 
   static void keep(std::string& name, char c) {
-    if (name.size() <= max_name_kept) name.push_back(lower(c));
+    if (name.size() <= max_name_kept) name.push_back(ascii_lower(c));
   }
 
   std::size_t begin_value_state(std::size_t next) {

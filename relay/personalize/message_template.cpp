@@ -1,5 +1,6 @@
 #include "relay/personalize/message_template.hpp"
 
+#include "relay/core/ascii.hpp"
 #include "relay/core/utf8.hpp"
 #include "relay/mime/charset.hpp"
 #include "relay/mime/encoded_word.hpp"
@@ -31,8 +32,7 @@ std::string describe(const mime::part& p, mime::part_id id) {
 std::size_t html_footer_position(std::string_view html) {
   for (std::size_t at = html.size(); at-- > 0;) {
     if (html[at] != '<' || html.size() - at < 7 || html[at + 1] != '/') continue;
-    const std::string_view name = html.substr(at + 2, 4);
-    if (std::equal(name.begin(), name.end(), "body", [](char a, char b) { return (a | 0x20) == b; })) return at;
+    if (istarts_with(html.substr(at + 2), "body")) return at;
   }
   return html.size();
 }

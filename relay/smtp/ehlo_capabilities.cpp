@@ -1,18 +1,16 @@
 #include "relay/smtp/ehlo_capabilities.hpp"
 
-#include <cctype>
 #include <cstdlib>
 #include <string_view>
+
+#include "relay/core/ascii.hpp"
 
 namespace kizuna::smtp {
 namespace {
 
 // `keyword` is upper case; the line matches when it starts with it, followed by its end or a space.
 bool iequals_prefix(std::string_view line, std::string_view keyword) {
-  if (line.size() < keyword.size()) return false;
-  for (std::size_t i = 0; i < keyword.size(); ++i)
-    if (std::toupper(static_cast<unsigned char>(line[i])) != keyword[i]) return false;
-  return line.size() == keyword.size() || line[keyword.size()] == ' ';
+  return istarts_with(line, keyword) && (line.size() == keyword.size() || line[keyword.size()] == ' ');
 }
 
 bool has_mechanism(std::string_view params, std::string_view mechanism) {

@@ -1,18 +1,11 @@
 #include "relay/unsubscribe/links.hpp"
 
-#include <algorithm>
-#include <cctype>
+#include "relay/core/ascii.hpp"
 
 namespace kizuna::unsubscribe {
 namespace {
 
 constexpr std::string_view mailto_prefix = "unsubscribe+";
-
-bool iequals(std::string_view a, std::string_view b) {
-  return std::ranges::equal(a, b, [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-  });
-}
 
 }  // namespace
 
