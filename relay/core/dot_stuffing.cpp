@@ -13,18 +13,6 @@ std::string unstuff_dots(std::string_view wire) {
   return out;
 }
 
-void append_stuffed_dots(std::string& out, std::string_view plain) {
-  out.reserve(out.size() + plain.size() + plain.size() / 512 + 8);
-  std::size_t pos = 0;
-  while (pos < plain.size()) {
-    if (plain[pos] == '.') out.push_back('.');
-    const std::size_t nl = plain.find('\n', pos);
-    const std::size_t end = nl == std::string_view::npos ? plain.size() : nl + 1;
-    out.append(plain.substr(pos, end - pos));
-    pos = end;
-  }
-}
-
 std::string wire_form_of_file(std::string_view file) {
   std::string crlf;
   crlf.reserve(file.size() + file.size() / 32);
@@ -38,7 +26,13 @@ std::string wire_form_of_file(std::string_view file) {
 std::string stuff_dots(std::string plain) {
   if (!plain.starts_with('.') && plain.find("\n.") == std::string::npos) return plain;
   std::string wire;
-  append_stuffed_dots(wire, plain);
+  wire.reserve(plain.size() + plain.size() / 512 + 8);
+  // Whole runs up to each line start that needs its extra '.'.
+  std::size_t pos = 0;
+  if (plain.starts_with('.')) wire.push_back('.');
+  for (std::size_t at; (at = plain.find("\n.", pos)) != std::string::npos; pos = at + 1)
+    wire.append(plain, pos, at + 1 - pos).push_back('.');
+  wire.append(plain, pos);
   return wire;
 }
 

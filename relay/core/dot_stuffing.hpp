@@ -12,9 +12,6 @@ namespace kizuna {
 // Removes one leading '.' from every line (lines end at LF).
 std::string unstuff_dots(std::string_view wire);
 
-// Appends `plain` to `out` with a '.' added before every line that starts with '.'.
-void append_stuffed_dots(std::string& out, std::string_view plain);
-
 // A message file as an SMTP client sends it (what DATA then holds): bare LF
 // line ends become CRLF, then dot-stuffed. For tools that read .eml files.
 std::string wire_form_of_file(std::string_view file);
