@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "relay/personalize/escape.hpp"
+
 namespace kizuna::admin {
 namespace {
 
@@ -27,31 +29,15 @@ std::string page(std::string_view title, std::string_view content) {
 // What the scope means, for people.
 std::string scope_ja(std::string_view scope) {
   if (scope == "*") return "すべてのお知らせ・マーケティングメール";
-  return fmt::format("「{}」のメール", html_escape(scope));
+  return fmt::format("「{}」のメール", personalize::escape_html(scope));
 }
 
 std::string scope_en(std::string_view scope) {
   if (scope == "*") return "all marketing email";
-  return fmt::format("email of the category “{}”", html_escape(scope));
+  return fmt::format("email of the category “{}”", personalize::escape_html(scope));
 }
 
 }  // namespace
-
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string mask_address(std::string_view address) {
   const auto at = address.rfind('@');
@@ -63,7 +49,7 @@ std::string mask_address(std::string_view address) {
 }
 
 std::string confirm_page(std::string_view address, std::string_view scope) {
-  const auto who = html_escape(mask_address(address));
+  const auto who = personalize::escape_html(mask_address(address));
   return page("配信停止の確認 / Confirm unsubscribe",
               fmt::format("<h1>配信停止 / Unsubscribe</h1>\n"
                           "<p>{0} 宛ての{1}の配信を停止します。よろしければ下のボタンを押してください。</p>\n"
@@ -76,7 +62,7 @@ std::string confirm_page(std::string_view address, std::string_view scope) {
 }
 
 std::string done_page(std::string_view address, std::string_view scope) {
-  const auto who = html_escape(mask_address(address));
+  const auto who = personalize::escape_html(mask_address(address));
   return page("配信を停止しました / Unsubscribed",
               fmt::format("<h1>配信を停止しました / Unsubscribed</h1>\n"
                           "<p>{0} 宛ての{1}の配信を停止しました。</p>\n"

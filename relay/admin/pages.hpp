@@ -1,5 +1,6 @@
 // The unsubscribe pages (SPEC §10) and short texts, in Japanese and English.
-// Pure: every value that reaches HTML goes through html_escape; the address is
+// Pure: every value that reaches HTML goes through personalize::escape_html
+// (the one HTML escaping the templates use too); the address is
 // shown masked (the page may be seen by whoever holds the link, e.g. a
 // forwarded mail, so it confirms "t***@example.com", not the whole address).
 //
@@ -13,9 +14,6 @@
 #include <string_view>
 
 namespace kizuna::admin {
-
-// & < > " ' as character references.
-std::string html_escape(std::string_view text);
 
 // "taro@example.com" -> "t***@example.com": the first character (a whole UTF-8
 // sequence) of the local part, "***", the domain.

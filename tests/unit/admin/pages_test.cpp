@@ -1,13 +1,16 @@
 #include <boost/test/unit_test.hpp>
 
 #include "relay/admin/pages.hpp"
+#include "relay/personalize/escape.hpp"
 
 using namespace kizuna::admin;
 
+// The pages escape with the templates' HTML escaping.
 BOOST_AUTO_TEST_CASE(html_escape_covers_markup_and_quotes) {
-  BOOST_TEST(html_escape("<a href=\"x\" title='y'>&</a>") ==
+  using kizuna::personalize::escape_html;
+  BOOST_TEST(escape_html("<a href=\"x\" title='y'>&</a>") ==
              "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;");
-  BOOST_TEST(html_escape("山田太郎") == "山田太郎");
+  BOOST_TEST(escape_html("山田太郎") == "山田太郎");
 }
 
 BOOST_AUTO_TEST_CASE(address_is_masked_to_first_character_and_domain) {
