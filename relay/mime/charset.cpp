@@ -189,29 +189,19 @@ void iconv_converter::reset() noexcept { ::iconv(handle(cd_), nullptr, nullptr, 
 
 // ---- UTF-8 ----
 
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept {
-  return kizuna::utf8_sequence_length(s, i);
-}
-
 utf8_text sanitize_utf8(std::string_view s) {
+  std::size_t good = utf8_valid_prefix(s);
+  if (good == s.size()) return {std::string(s), false};
   utf8_text r;
-  r.text.reserve(s.size());
-  std::size_t run = 0;  // start of the well-formed run not copied yet
-  for (std::size_t i = 0; i < s.size();) {
-    if (static_cast<unsigned char>(s[i]) < 0x80) {
-      ++i;
-      continue;
-    }
-    if (const std::size_t n = utf8_sequence_length(s, i)) {
-      i += n;
-      continue;
-    }
-    r.text.append(s.substr(run, i - run)).append(replacement_character);
-    r.lossy = true;
-    i += utf8_maximal_subpart(s, i);
-    run = i;
+  r.text.reserve(s.size() + 8);
+  r.lossy = true;
+  for (;;) {  // s[good] starts no well-formed sequence: one U+FFFD for its maximal subpart
+    r.text.append(s.substr(0, good)).append(replacement_character);
+    s.remove_prefix(good + utf8_maximal_subpart(s, good));
+    good = utf8_valid_prefix(s);
+    if (good == s.size()) break;
   }
-  r.text.append(s.substr(run));
+  r.text.append(s);
   return r;
 }
 

@@ -84,8 +84,6 @@ std::expected<std::string, charset_error> from_utf8(std::string_view utf8, std::
 
 // Each byte that does not start a well-formed UTF-8 sequence becomes U+FFFD.
 utf8_text sanitize_utf8(std::string_view s);
-// Length of the well-formed UTF-8 sequence starting at s[i], 0 if there is none.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept;
 
 inline constexpr std::string_view replacement_character = "\xEF\xBF\xBD";  // U+FFFD
 

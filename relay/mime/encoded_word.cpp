@@ -1,5 +1,6 @@
 #include "relay/mime/encoded_word.hpp"
 
+#include "relay/core/utf8.hpp"
 #include "relay/mime/charset.hpp"
 #include "relay/mime/lines.hpp"
 #include "relay/mime/transfer_encoding.hpp"
