@@ -4,7 +4,9 @@
 # quiet hours, segments, consent, personas and footers) against a Redis with
 # 1,000 opt-outs and one with 1,000,000, two relays measured in alternating
 # rounds with the direct path. Prints both ratios to direct (target >= 0.5) and
-# relay(1M)/relay(1k) (target: within 5%).
+# relay(1M)/relay(1k) (target: within 5%). Then where the CPU went, per message and
+# process (smtp-source, smtp-sink, redis-server, kizuna), and how much of the
+# machine's CPU a relay at ratio 0.5 would have left after the other processes.
 # Quiet hours depend on the clock: the policies' default zone is set to one
 # where it is now mid-day, so the rules are all evaluated but none defers.
 # Usage: bench/policy_optouts.sh [messages] [sessions] [rounds]
@@ -45,9 +47,11 @@ unsubscribe:
 # direct path, so that the machine's drift hits all three series alike.
 start_sink
 start_redis -1k
+redis_1k=$redis_pid
 start_redis -1m
 start_kizuna "$extra" -1k
 port_1k=$relay_port
+kizuna_1k=$kizuna_pid
 start_kizuna "$extra" -1m
 port_1m=$relay_port
 
@@ -61,8 +65,18 @@ echo "keys in redis: $(redis-cli -s "$tmp/redis-1k.sock" dbsize) (1k) and $(redi
 d=0 r1=0 r2=0
 for r in $(seq "$rounds"); do
   # Fresh recipients each run, or the newsletter cap (3 a week) would defer them.
+  sink_before=$(cpu_of "$sink_pid")
   rcpt="d${r}@example.com"; xd=$(rate "$(run_source "$sink_port")"); d=$(max "$xd" "$d")
+  direct_source=$(us_per_msg 0 "$(cat "$tmp/source.cpu")")
+  direct_sink=$(us_per_msg "$sink_before" "$(cpu_of "$sink_pid")")
+  # The 1k relay's run also records what each process spent on it, for the budget below.
+  before=($(cpu_of "$sink_pid") $(cpu_of "$redis_1k") $(cpu_of "$kizuna_1k"))
   rcpt="k${r}@example.com"; x1=$(rate "$(run_source "$port_1k")"); r1=$(max "$x1" "$r1")
+  after=($(cpu_of "$sink_pid") $(cpu_of "$redis_1k") $(cpu_of "$kizuna_1k"))
+  cpu_source=$(us_per_msg 0 "$(cat "$tmp/source.cpu")")
+  cpu_sink=$(us_per_msg "${before[0]}" "${after[0]}")
+  cpu_redis=$(us_per_msg "${before[1]}" "${after[1]}")
+  cpu_kizuna=$(us_per_msg "${before[2]}" "${after[2]}")
   rcpt="m${r}@example.com"; x2=$(rate "$(run_source "$port_1m")"); r2=$(max "$x2" "$r2")
   printf 'round %d: direct %8.0f  relay(1k) %8.0f  relay(1M) %8.0f msg/s\n' "$r" "$xd" "$x1" "$x2" >&2
 done
@@ -82,3 +96,14 @@ printf '1M opt-outs: direct %8.0f msg/s  relay %8.0f msg/s  ratio %s\n' "$d" "$r
 printf 'relay 1M / relay 1k: %s (target: within 5%%); ratio targets >= 0.50\n' "$(ratio "$r2" "$r1")"
 printf '(%d x 1 KB messages, %d sessions, best of %d alternating rounds; policies: %s)\n' "$messages" "$sessions" \
   "$rounds" "$(ls "$tmp"/policies | tr '\n' ' ')"
+
+# Where the CPU goes (last round), and what ratio 0.5 would leave the relay: at half
+# the direct rate, all processes together get nproc cores / (direct/2) per message.
+# A relay speaks both halves of SMTP, the sink's and the source's, before any policy work.
+cores=$(nproc)
+budget=$(awk -v c="$cores" -v d="$d" 'BEGIN { printf "%.0f", c * 1e6 / (d / 2) }')
+printf 'CPU per message in the direct path: smtp-source %s us, smtp-sink %s us\n' "$direct_source" "$direct_sink"
+printf 'CPU per message in the relay path: smtp-source %s us, smtp-sink %s us, redis-server %s us, kizuna %s us\n' \
+  "$cpu_source" "$cpu_sink" "$cpu_redis" "$cpu_kizuna"
+printf 'at ratio 0.50 (%.0f msg/s on %d cores) every process together has %s us per message: %s us are left for kizuna\n' \
+  "$(awk -v d="$d" 'BEGIN { print d / 2 }')" "$cores" "$budget" "$((budget - cpu_source - cpu_sink - cpu_redis))"
