@@ -29,3 +29,23 @@ BOOST_AUTO_TEST_CASE(round_trips) {
 BOOST_AUTO_TEST_CASE(a_file_becomes_what_an_smtp_client_sends) {
   BOOST_TEST(wire_form_of_file("a\n.b\r\nc\n") == "a\r\n..b\r\nc\r\n");
 }
+
+BOOST_AUTO_TEST_CASE(agrees_with_line_by_line_stuffing_on_dotty_text) {
+  // Dots everywhere but at line starts, at line starts, runs of them, CRLF and bare LF.
+  const std::string pieces[] = {".", "..", "\r\n", "\n", "a", "a.b", "\r\n.", "\n..x", "text "};
+  auto by_line = [](const std::string& s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      if (s[i] == '.' && (i == 0 || s[i - 1] == '\n')) out += '.';
+      out += s[i];
+    }
+    return out;
+  };
+  unsigned seed = 7;
+  for (int round = 0; round < 5000; ++round) {
+    std::string s;
+    for (int k = 0; k < 10; ++k) s += pieces[(seed = seed * 1103515245u + 12345u) >> 16 & 7];
+    BOOST_TEST_REQUIRE(stuff_dots(s) == by_line(s));
+    BOOST_TEST_REQUIRE(unstuff_dots(by_line(s)) == s);
+  }
+}
