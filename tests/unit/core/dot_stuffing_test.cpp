@@ -44,7 +44,7 @@ BOOST_AUTO_TEST_CASE(agrees_with_line_by_line_stuffing_on_dotty_text) {
   unsigned seed = 7;
   for (int round = 0; round < 5000; ++round) {
     std::string s;
-    for (int k = 0; k < 10; ++k) s += pieces[(seed = seed * 1103515245u + 12345u) >> 16 & 7];
+    for (int k = 0; k < 10; ++k) s += pieces[((seed = seed * 1103515245u + 12345u) >> 16) % std::size(pieces)];
     BOOST_TEST_REQUIRE(stuff_dots(s) == by_line(s));
     BOOST_TEST_REQUIRE(unstuff_dots(by_line(s)) == s);
   }
