@@ -1,7 +1,10 @@
 // A deadline for one connection's I/O, Asio's watchdog pattern: a single timer
 // runs alongside the connection and calls on_expire (which cancels the socket)
-// once the deadline passes. Moving the deadline later costs only a store; moving
-// it sooner wakes the watchdog so it re-arms. Cheaper than a timer per operation.
+// once the deadline passes. Moving the deadline costs only a store unless it moves
+// before the time the timer is armed for; only then is the watchdog woken to
+// re-arm. A session moves its deadline several times per message (command,
+// policy lookup, DATA, delivery): a timer per operation, or a cancel per move,
+// would cost a wake-up each.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -21,9 +24,8 @@ class deadline {
 
   void expires_after(clock::duration d) { set(clock::now() + d); }
   void set(clock::time_point t) {
-    const bool sooner = t < at_;
     at_ = t;
-    if (sooner) timer_.cancel();
+    if (t < armed_) timer_.cancel();
   }
   bool expired() const { return expired_; }
   // Ends watch(); the owner calls this when the connection is done.
@@ -35,7 +37,8 @@ class deadline {
   template <class OnExpire>
   boost::asio::awaitable<void> watch(OnExpire on_expire) {
     while (!stopped_) {
-      timer_.expires_at(at_);
+      armed_ = at_;
+      timer_.expires_at(armed_);
       co_await timer_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
       if (stopped_) break;
       if (clock::now() >= at_) {
@@ -48,7 +51,8 @@ class deadline {
 
  private:
   boost::asio::steady_timer timer_;
-  clock::time_point at_ = clock::time_point::max();
+  clock::time_point at_ = clock::time_point::max();     // the deadline
+  clock::time_point armed_ = clock::time_point::max();  // when the timer fires (at_ or earlier)
   bool expired_ = false;
   bool stopped_ = false;
 };
