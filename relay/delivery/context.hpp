@@ -1,6 +1,7 @@
 // What every transaction on one I/O thread shares, for one config generation:
 // the destination (downstream pool or maildir), the thread's Redis client, the
-// loaded policies, the process-wide audit log and hold queue. Built by the
+// loaded policies, the process-wide audit log and hold queue, the thread's cache
+// of compiled message parts. Built by the
 // daemon's worker, replaced as a whole on SIGHUP.
 #pragma once
 
@@ -14,6 +15,7 @@
 #include "relay/delivery/delivered_memo.hpp"
 #include "relay/delivery/destination.hpp"
 #include "relay/delivery/hold_queue.hpp"
+#include "relay/personalize/part_cache.hpp"
 #include "relay/policy/model.hpp"
 #include "relay/store/redis_client.hpp"
 
@@ -27,6 +29,8 @@ struct context {
   std::shared_ptr<audit::log_writer> audit;
   std::shared_ptr<const hold_queue> holds;
   std::shared_ptr<const config::unsubscribe_settings> unsubscribe;  // null: no unsubscribe section
+  // Compiled parts of recent messages; used only on the worker thread that owns this context.
+  std::shared_ptr<personalize::part_cache> parts = std::make_shared<personalize::part_cache>();
   std::string key_prefix = "kizuna:";
   std::string hostname;             // right-hand side of copies' Message-IDs when the original has none
   std::size_t copy_parallelism = 16;  // copies of one message in flight (downstream.max_connections)

@@ -83,9 +83,11 @@ policy::campaign_info campaign_of(const policy::policy_set& policies, std::strin
 std::expected<message_plan, std::string> plan_message(std::string plain, const policy::policy_set& policies,
                                                       const policy::campaign_info& campaign,
                                                       const mime::control_headers& control,
-                                                      std::string message_id, std::string_view hostname) {
+                                                      std::string message_id, std::string_view hostname,
+                                                      personalize::part_cache* parts) {
   const bool marketing = !policies.transactional_categories.contains(campaign.category);
   personalize::compile_options options;
+  options.cache = parts;
   if (marketing) {
     options.footer_text = policies.merge.footer_text;
     options.footer_html = policies.merge.footer_html;

@@ -60,10 +60,13 @@ struct message_plan {
 // Message-ID, or when it has none an id unique to this message (the copies'
 // Message-IDs derive from it). The error says which part or the Subject holds
 // a broken merge field (the message cannot be sent as it is).
+// `parts` (serve's per-thread cache; preview and hold release pass none) serves
+// parts compiled for an earlier message with the same body.
 std::expected<message_plan, std::string> plan_message(std::string plain, const policy::policy_set& policies,
                                                       const policy::campaign_info& campaign,
                                                       const mime::control_headers& control,
-                                                      std::string message_id, std::string_view hostname);
+                                                      std::string message_id, std::string_view hostname,
+                                                      personalize::part_cache* parts = nullptr);
 
 struct copy_decision {
   policy::decision decision;  // the policy's, possibly changed by the checks above

@@ -153,7 +153,8 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
   }
 
   // Compiled once; every copy is rendered from it (a broken merge field fails the message).
-  auto plan = plan_message(unstuff_dots(*message), policies, campaign, control, message_id, ctx_->hostname);
+  auto plan = plan_message(unstuff_dots(*message), policies, campaign, control, message_id, ctx_->hostname,
+                           ctx_->parts.get());
   if (!plan) log::warning("{} cannot personalize: {}", env.id, plan.error());
   std::vector<copy_decision> copies(n);
 

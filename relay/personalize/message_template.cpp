@@ -70,33 +70,38 @@ std::expected<message_template, std::string> compile_message(std::string message
   for (const mime::part_id id : mime::personalizable_parts(m)) {
     const mime::part& p = m.at(id);
     const bool html = p.type.subtype == "html";
-    auto text = mime::read_text(m, id);
-    if (!text) {
-      // Unreadable: leave it as it is, unless it visibly holds merge fields.
-      if (m.slice(p.body).find("{{") != std::string_view::npos)
-        return std::unexpected(describe(p, id) + ": cannot be personalized (" +
-                               std::string(mime::to_string(text.error())) + ")");
-      continue;
-    }
-    if (text->lossy) {
-      // Bytes its charset does not explain (e.g. unlabelled Shift_JIS): rewriting
-      // the part would replace them with U+FFFD, so it stays byte for byte.
-      if (text->utf8.find("{{") != std::string::npos)
-        return std::unexpected(describe(p, id) + ": cannot be personalized (bytes not valid in its charset)");
-      continue;
-    }
     bool& footer_done = html ? html_footer_done : text_footer_done;
-    if (!footer_done) {
-      add_footer(text->utf8, html, html ? options.footer_html : options.footer_text);
-      footer_done = true;
+    const part_cache::key key{m.slice(p.body), p.encoding, p.type.param("charset"), html,
+                              footer_done ? std::string_view() : html ? options.footer_html : options.footer_text};
+    std::shared_ptr<const compiled_template> c = options.cache ? options.cache->find(key) : nullptr;
+    if (!c) {
+      auto text = mime::read_text(m, id);
+      if (!text) {
+        // Unreadable: leave it as it is, unless it visibly holds merge fields.
+        if (key.raw.find("{{") != std::string_view::npos)
+          return std::unexpected(describe(p, id) + ": cannot be personalized (" +
+                                 std::string(mime::to_string(text.error())) + ")");
+        continue;
+      }
+      if (text->lossy) {
+        // Bytes its charset does not explain (e.g. unlabelled Shift_JIS): rewriting
+        // the part would replace them with U+FFFD, so it stays byte for byte.
+        if (text->utf8.find("{{") != std::string::npos)
+          return std::unexpected(describe(p, id) + ": cannot be personalized (bytes not valid in its charset)");
+        continue;
+      }
+      if (!key.footer.empty()) add_footer(text->utf8, html, key.footer);
+      auto compiled = compile(text->utf8, html ? context::html : context::text);
+      if (!compiled) return std::unexpected(describe(p, id) + ": " + to_string(compiled.error()));
+      c = std::make_shared<const compiled_template>(std::move(*compiled));
+      if (options.cache) options.cache->put(key, c);
     }
-    auto c = compile(text->utf8, html ? context::html : context::text);
-    if (!c) return std::unexpected(describe(p, id) + ": " + to_string(c.error()));
+    footer_done = true;  // the first readable part of its kind takes the footer
     if (!c->has_slots()) continue;
     add_names(t.field_names_, *c);
     for (const slot& s : c->slots())
       if (s.scope == field_scope::unsubscribe_url) t.shows_unsubscribe_url_ = true;
-    t.parts_.push_back({id, std::move(*c)});
+    t.parts_.push_back({id, std::move(c)});
   }
   return t;
 }
@@ -104,7 +109,7 @@ std::expected<message_template, std::string> compile_message(std::string message
 std::vector<std::string> missing_fields(const message_template& t, const value_source& values) {
   std::vector<std::string> missing;
   if (t.subject()) add_missing(*t.subject(), values, missing);
-  for (const message_template::compiled_part& cp : t.parts()) add_missing(cp.text, values, missing);
+  for (const message_template::compiled_part& cp : t.parts()) add_missing(*cp.text, values, missing);
   return missing;
 }
 
@@ -128,7 +133,7 @@ rendered_copy render_copy(const message_template& t, const value_source& values,
   }
 
   for (const message_template::compiled_part& cp : t.parts()) {
-    render_result r = render(cp.text, values);
+    render_result r = render(*cp.text, values);
     add_missing(copy.missing, r.missing);
     auto enc = mime::encode_text(m, cp.id, r.out);
     if (!enc && enc.error() == mime::text_error::invalid_utf8)  // a value that is not UTF-8

@@ -17,11 +17,13 @@
 #pragma once
 
 #include "relay/mime/message.hpp"
+#include "relay/personalize/part_cache.hpp"
 #include "relay/personalize/render.hpp"
 #include "relay/personalize/template.hpp"
 
 #include <cstddef>
 #include <expected>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -33,16 +35,19 @@ namespace kizuna::personalize {
 // they are added to: the text footer ends the first text/plain part after a
 // blank line, the HTML footer goes before the first text/html part's last
 // </body> (or at its end). Empty: none. Parts that cannot be read get none.
+// `cache`, when given, serves parts already compiled for an earlier message
+// with the same body (and keeps new ones).
 struct compile_options {
   std::string_view footer_text;
   std::string_view footer_html;
+  part_cache* cache = nullptr;
 };
 
 class message_template {
  public:
   struct compiled_part {
     mime::part_id id = 0;
-    compiled_template text;
+    std::shared_ptr<const compiled_template> text;  // never null; shared with the part cache
   };
 
   const mime::message& message() const noexcept { return message_; }

@@ -103,9 +103,9 @@ BOOST_AUTO_TEST_CASE(compiles_subject_and_text_parts_once) {
   BOOST_TEST(t.subject().has_value());
   BOOST_REQUIRE_EQUAL(t.parts().size(), 2u);
   BOOST_TEST(t.parts()[0].id == 1u);
-  BOOST_TEST((t.parts()[0].text.where() == context::text));
+  BOOST_TEST((t.parts()[0].text->where() == context::text));
   BOOST_TEST(t.parts()[1].id == 2u);
-  BOOST_TEST((t.parts()[1].text.where() == context::html));
+  BOOST_TEST((t.parts()[1].text->where() == context::html));
   const std::vector<std::string> names{"contact.last_name", "contact.company", "persona.display_name",
                                        "unsubscribe_url"};
   BOOST_TEST(t.field_names() == names, boost::test_tools::per_element());
