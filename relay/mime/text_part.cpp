@@ -92,7 +92,7 @@ std::expected<encoded_text, text_error> encode_text(const message& m, part_id id
   std::string converted;
   std::string_view bytes = text;
   if (classify_charset(label) == charset_family::utf8) {
-    if (!is_valid_utf8(text)) return std::unexpected(text_error::invalid_utf8);
+    if (!options.known_utf8 && !is_valid_utf8(text)) return std::unexpected(text_error::invalid_utf8);
     out.charset = std::string(label);
   } else if (auto r = from_utf8(text, label.empty() ? "us-ascii" : label)) {
     bytes = converted = std::move(*r);

@@ -42,6 +42,7 @@ std::expected<text_content, text_error> read_text(const message& m, part_id id);
 
 struct encode_options {
   bool keep_8bit = true;  // an 8bit part stays 8bit; false: non-ASCII bytes go quoted-printable
+  bool known_utf8 = false;  // the caller knows the text is well-formed UTF-8: not scanned again
 };
 
 struct encoded_text {

@@ -128,14 +128,14 @@ rendered_copy render_copy(const message_template& t, const value_source& values,
   if (t.subject()) {
     render_result r = render(*t.subject(), values);
     add_missing(copy.missing, r.missing);
-    if (!is_valid_utf8(r.out)) r.out = mime::sanitize_utf8(r.out).text;
+    if (!r.utf8 && !is_valid_utf8(r.out)) r.out = mime::sanitize_utf8(r.out).text;
     refuse_unless(rw.set_header_text(0, "Subject", r.out), "Subject");
   }
 
   for (const message_template::compiled_part& cp : t.parts()) {
     render_result r = render(*cp.text, values);
     add_missing(copy.missing, r.missing);
-    auto enc = mime::encode_text(m, cp.id, r.out);
+    auto enc = mime::encode_text(m, cp.id, r.out, {.keep_8bit = true, .known_utf8 = r.utf8});
     if (!enc && enc.error() == mime::text_error::invalid_utf8)  // a value that is not UTF-8
       enc = mime::encode_text(m, cp.id, mime::sanitize_utf8(r.out).text);
     if (!enc) {

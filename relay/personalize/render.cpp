@@ -2,6 +2,7 @@
 // sizes, reserve once, then write literal runs and escaped values.
 #include "relay/personalize/render.hpp"
 
+#include "relay/core/utf8.hpp"
 #include "relay/personalize/company.hpp"
 
 #include <algorithm>
@@ -68,9 +69,11 @@ render_result render(const compiled_template& t, const value_source& values) {
   std::string scratch;
 
   std::size_t total = t.literal().size();
+  bool values_utf8 = true;
   for (std::size_t k = 0; k < slots.size(); ++k) {
     const slot& s = slots[k];
     resolved_values[k] = resolve(s, values, scratch);
+    values_utf8 = values_utf8 && is_valid_utf8(resolved_values[k].view(scratch));
     if (!resolved_values[k].present &&
         std::find(result.missing.begin(), result.missing.end(), s.name) == result.missing.end())
       result.missing.push_back(s.name);
@@ -88,6 +91,7 @@ render_result render(const compiled_template& t, const value_source& values) {
     pos = s.at;
   }
   out.append(literal.substr(pos));
+  result.utf8 = values_utf8 && t.literal_utf8();
   return result;
 }
 

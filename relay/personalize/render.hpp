@@ -39,6 +39,9 @@ class value_source {
 struct render_result {
   std::string out;
   std::vector<std::string> missing;  // distinct names, in template order
+  // `out` is well-formed UTF-8: the literal is, and so is every value put in
+  // (escaping only adds ASCII). False means unknown, not invalid.
+  bool utf8 = false;
 };
 
 render_result render(const compiled_template& t, const value_source& values);

@@ -2,6 +2,7 @@
 // bytes around them (applying the HTML plan's quoting edits) into one string.
 #include "relay/personalize/template.hpp"
 
+#include "relay/core/utf8.hpp"
 #include "relay/personalize/html_scanner.hpp"
 #include "relay/personalize/limits.hpp"
 #include "relay/personalize/slot_parser.hpp"
@@ -101,6 +102,7 @@ std::expected<compiled_template, compile_error> compile(std::string_view utf8, c
   }
   copy(pos, utf8.size());
   assert(next_edit == plan.edits.size());
+  t.literal_utf8_ = is_valid_utf8(t.literal_);
   return t;
 }
 

@@ -98,6 +98,9 @@ class compiled_template {
   const std::string& literal() const noexcept { return literal_; }
   std::span<const slot> slots() const noexcept { return slots_; }
   bool has_slots() const noexcept { return !slots_.empty(); }
+  // The literal is well-formed UTF-8 (checked once, at compile): a render that
+  // adds only well-formed values needs no scan of its output.
+  bool literal_utf8() const noexcept { return literal_utf8_; }
   // Distinct slot names in order of first appearance (what to fetch).
   std::vector<std::string> field_names() const;
 
@@ -106,6 +109,7 @@ class compiled_template {
   context context_ = context::text;
   std::string literal_;
   std::vector<slot> slots_;
+  bool literal_utf8_ = false;
 };
 
 std::expected<compiled_template, compile_error> compile(std::string_view utf8, context where);

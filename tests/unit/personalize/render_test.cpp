@@ -135,3 +135,12 @@ BOOST_AUTO_TEST_CASE(twenty_kilobyte_template_with_ten_fields) {
     BOOST_TEST(r.out == expected);
   }
 }
+
+BOOST_AUTO_TEST_CASE(output_is_known_utf8_only_when_every_value_is) {
+  const compiled_template t = must_compile("<p>{{last_name}} 様 ({{company | company}})</p>", context::html);
+  BOOST_TEST(t.literal_utf8());
+  BOOST_TEST(render(t, map_source{{"contact.last_name", "山田"}, {"contact.company", "(株)ベーシック"}}).utf8);
+  BOOST_TEST(render(t, map_source{{"contact.last_name", "山田"}}).utf8);  // a missing value adds nothing
+  BOOST_TEST(!render(t, map_source{{"contact.last_name", "\xff山田"}}).utf8);
+  BOOST_TEST(!render(t, map_source{{"contact.last_name", "山田"}, {"contact.company", "\xe5\xb1"}}).utf8);
+}
