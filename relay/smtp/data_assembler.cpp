@@ -8,6 +8,15 @@ data_assembler::data_assembler(uint64_t max_bytes, uint64_t expected_size) : max
   data_.reserve(static_cast<std::size_t>(std::min(expected_size, max_bytes) + 64));
 }
 
+void data_assembler::feed_plain_lines(std::string_view run) {
+  if (run.empty()) return;
+  after_crlf_ = true;
+  received_ += run.size();
+  if (received_ > max_bytes_) too_large_ = true;
+  if (too_large_ || long_line_) return;
+  data_.append(run);
+}
+
 data_assembler::status data_assembler::feed(const framed_line& line) {
   const bool crlf = !line.bare_lf;
   if (line.too_long) {

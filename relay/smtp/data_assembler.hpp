@@ -27,6 +27,9 @@ class data_assembler {
   data_assembler(uint64_t max_bytes, uint64_t expected_size = 0);
 
   status feed(const framed_line& line);
+  // A run from line_framer::take_plain_lines(): whole CRLF lines, none starting
+  // with '.', so none ends the data and none needs unstuffing.
+  void feed_plain_lines(std::string_view run);
 
   bool too_large() const { return too_large_; }
   bool had_long_line() const { return long_line_; }

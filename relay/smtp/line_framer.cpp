@@ -1,5 +1,6 @@
 #include "relay/smtp/line_framer.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 
@@ -32,6 +33,21 @@ void line_framer::consume_to(std::size_t pos) {
   scanned_ = 0;
   // An empty buffer costs nothing to rewind, and it saves the next memmove.
   if (start_ == end_) start_ = end_ = 0;
+}
+
+std::string_view line_framer::take_plain_lines() {
+  if (discarding_ || scanned_ > 0) return {};  // a partial line is pending: next() owns it
+  const char* const base = buf_.data();
+  std::size_t pos = start_;
+  while (pos < end_ && base[pos] != '.') {
+    const std::size_t limit = std::min(end_ - pos, max_line_ + 2);  // the line, CR and LF
+    const auto* lf = static_cast<const char*>(std::memchr(base + pos, '\n', limit));
+    if (!lf || lf == base + pos || lf[-1] != '\r') break;
+    pos = static_cast<std::size_t>(lf - base) + 1;
+  }
+  const std::string_view run(base + start_, pos - start_);
+  if (!run.empty()) consume_to(pos);
+  return run;
 }
 
 std::optional<framed_line> line_framer::next() {

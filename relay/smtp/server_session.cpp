@@ -171,7 +171,10 @@ class server_session::impl {
     framer_.set_max_line(settings_.max_line_bytes);
     bool done = false;
     while (!done) {
-      while (auto line = framer_.next()) {
+      for (;;) {
+        data.feed_plain_lines(framer_.take_plain_lines());
+        auto line = framer_.next();
+        if (!line) break;
         if (data.feed(*line) == data_assembler::status::done) {
           done = true;
           break;

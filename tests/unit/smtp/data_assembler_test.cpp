@@ -8,6 +8,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "relay/smtp/line_framer.hpp"
 
@@ -225,3 +226,72 @@ BOOST_AUTO_TEST_CASE(expected_size_larger_than_max_does_not_change_the_limit) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+// What the session ends with after DATA: the stored message, the flags, and the
+// bytes left in the framer for the next command.
+struct assembled {
+  bool done = false;
+  std::string data;
+  bool too_large = false, long_line = false, bare_lf = false;
+  std::uint64_t size = 0;
+  std::size_t left = 0;
+  bool operator==(const assembled&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const assembled& a) {
+  return os << "done=" << a.done << " size=" << a.size << " left=" << a.left << " data=" << a.data.size();
+}
+
+// The input in reads of the given sizes, through the session's loop, with or
+// without the plain-lines fast path.
+assembled assemble(std::string_view input, const std::vector<std::size_t>& reads, bool fast) {
+  line_framer framer(40);
+  data_assembler data(1000);
+  assembled a;
+  std::size_t at = 0, k = 0;
+  while (!a.done && at < input.size()) {
+    const std::size_t n = std::min(reads[k++ % reads.size()], input.size() - at);
+    auto space = framer.prepare(n);
+    std::memcpy(space.data(), input.data() + at, n);
+    framer.commit(n);
+    at += n;
+    for (;;) {
+      if (fast) data.feed_plain_lines(framer.take_plain_lines());
+      auto line = framer.next();
+      if (!line) break;
+      if (data.feed(*line) == status::done) {
+        a.done = true;
+        break;
+      }
+    }
+  }
+  a.too_large = data.too_large();
+  a.long_line = data.had_long_line();
+  a.bare_lf = data.had_bare_lf();
+  a.size = data.size();
+  a.data = data.take();
+  a.left = framer.buffered() + (input.size() - at);
+  return a;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(the_plain_lines_fast_path_assembles_exactly_what_line_by_line_does) {
+  // Pieces with every kind of line: plain, stuffed, bare LF, lone CR, overlong,
+  // an end of data (maybe after a bare LF: not an end), and a command after it.
+  const std::string pieces[] = {"plain line\r\n", "..stuffed\r\n", ".x unstuffed\r\n", "bare\n", "cr\rinside\r\n",
+                                std::string(45, 'L') + "\r\n", std::string(39, 'e') + "\r\n", "\r\n", "\n",
+                                ".\r\n", "QUIT\r\n", "x\r", "\n.\r\n"};
+  unsigned seed = 2026;
+  auto next = [&] { return (seed = seed * 1103515245u + 12345u) >> 16; };
+  for (int round = 0; round < 4000; ++round) {
+    std::string input;
+    const unsigned n = next() % 30;
+    for (unsigned i = 0; i < n; ++i) input += pieces[next() % std::size(pieces)];
+    std::vector<std::size_t> reads;
+    for (int i = 0; i < 5; ++i) reads.push_back(1 + next() % 64);
+    BOOST_TEST_REQUIRE(assemble(input, reads, true) == assemble(input, reads, false), input);
+  }
+}

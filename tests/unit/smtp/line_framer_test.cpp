@@ -264,3 +264,21 @@ BOOST_AUTO_TEST_CASE(set_max_line_applies_to_following_lines) {
   BOOST_REQUIRE_EQUAL(lines.size(), 1u);
   BOOST_TEST(lines[0].text == "123456");
 }
+
+BOOST_AUTO_TEST_CASE(plain_lines_come_as_one_run_up_to_a_line_that_needs_care) {
+  line_framer f(10);
+  const std::string in = "ab\r\n0123456789\r\n.stuffed\r\nc\r\nbare\nd\r\n01234567890\r\npartial";
+  auto space = f.prepare(in.size());
+  std::memcpy(space.data(), in.data(), in.size());
+  f.commit(in.size());
+  BOOST_TEST(f.take_plain_lines() == "ab\r\n0123456789\r\n");  // a line at the limit is plain
+  BOOST_TEST(f.take_plain_lines() == "");                      // a leading '.' needs next()
+  BOOST_TEST(f.next()->text == ".stuffed");
+  BOOST_TEST(f.take_plain_lines() == "c\r\n");  // stops before the bare LF
+  auto bare = f.next();
+  BOOST_TEST((bare->text == "bare" && bare->bare_lf));
+  BOOST_TEST(f.take_plain_lines() == "d\r\n");  // stops before the overlong line
+  BOOST_TEST(f.next()->too_long);
+  BOOST_TEST(f.take_plain_lines() == "");  // a partial line stays for next()
+  BOOST_TEST(f.buffered() == 7u);
+}
