@@ -1,30 +1,13 @@
 #include "relay/delivery/delivered_memo.hpp"
 
-#include <openssl/evp.h>
-
+#include "relay/core/sha256.hpp"
 #include "relay/store/keys.hpp"
 #include "relay/store/recipient_lookup.hpp"
 
 namespace kizuna::delivery {
 
 std::string message_digest(std::string_view mail_from, std::string_view message) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  EVP_DigestUpdate(ctx, mail_from.data(), mail_from.size());
-  EVP_DigestUpdate(ctx, "\n", 1);
-  EVP_DigestUpdate(ctx, message.data(), message.size());
-  EVP_DigestFinal_ex(ctx, md, &len);
-  EVP_MD_CTX_free(ctx);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned i = 0; i < len; ++i) {
-    out.push_back(hex[md[i] >> 4]);
-    out.push_back(hex[md[i] & 15]);
-  }
-  return out;
+  return sha256_hex({mail_from, "\n", message});
 }
 
 boost::asio::awaitable<std::expected<std::set<std::string>, error_code>> delivered_memo::recall(

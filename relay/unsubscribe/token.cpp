@@ -1,8 +1,6 @@
 #include "relay/unsubscribe/token.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <array>
@@ -11,6 +9,7 @@
 #include "relay/core/address.hpp"
 #include "relay/core/base64.hpp"
 #include "relay/core/optout_entry.hpp"
+#include "relay/core/sha256.hpp"
 
 namespace kizuna::unsubscribe {
 namespace {
@@ -21,15 +20,10 @@ constexpr std::size_t min_payload_bytes = 2 + 1 + 1 + mac_bytes;
 using mac = std::array<unsigned char, mac_bytes>;
 
 mac sign(std::string_view key, std::string_view data) {
-  unsigned char full[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  const unsigned char* ok = HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-                                 reinterpret_cast<const unsigned char*>(data.data()), data.size(), full, &length);
-  // HMAC-SHA256 over memory cannot fail short of allocation failure: a broken invariant.
-  if (!ok || length < mac_bytes) std::abort();
+  sha256_digest full = hmac_sha256(key, data);
   mac out;
-  std::copy_n(full, mac_bytes, out.begin());
-  OPENSSL_cleanse(full, sizeof full);
+  std::copy_n(full.begin(), mac_bytes, out.begin());
+  OPENSSL_cleanse(full.data(), full.size());
   return out;
 }
 
