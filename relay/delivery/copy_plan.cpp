@@ -125,17 +125,25 @@ copy_decision plan_copy(const message_plan& plan, const policy::policy_set& poli
   c.missing = personalize::missing_fields(plan.tmpl, values);
   if (a != policy::action::relay) return c;
 
+  // An overruled relay is read (hold show, the reply): made again with its trace.
+  auto overrule_relay = [&](policy::action to, const char* rule, std::string reason) {
+    if (!in.explain) {
+      policy::inputs explained = in;
+      explained.explain = true;
+      c.decision = policy::evaluate(policies, explained);
+    }
+    overrule(c.decision, to, rule, std::move(reason));
+  };
+
   if (plan.marketing && policies.merge.require_unsubscribe_link &&
       (!plan.tmpl.shows_unsubscribe_url() || c.unsubscribe_url.empty())) {
-    overrule(c.decision, policy::action::hold, unsubscribe_link_rule,
-             "marketing copy without a visible unsubscribe link");
+    overrule_relay(policy::action::hold, unsubscribe_link_rule, "marketing copy without a visible unsubscribe link");
     return c;
   }
   if (!c.missing.empty() && policies.merge.on_missing_field != policy::missing_field_action::blank) {
     std::string names;
     for (const auto& m : c.missing) names += (names.empty() ? "" : ", ") + m;
-    overrule(c.decision, to_action(policies.merge.on_missing_field), missing_field_rule,
-             "no value for merge field " + names);
+    overrule_relay(to_action(policies.merge.on_missing_field), missing_field_rule, "no value for merge field " + names);
   }
   return c;
 }

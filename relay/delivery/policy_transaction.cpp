@@ -82,7 +82,8 @@ asio::awaitable<smtp::reply> policy_transaction::check_recipient(const smtp::env
   // The campaign is not known before DATA, except a listener's fixed category.
   policy::campaign_info campaign;
   if (!env.fixed_category.empty()) campaign = {true, false, std::nullopt, env.fixed_category};
-  policy::inputs in{*address, &data->data, campaign, now};
+  // Unexplained: only a decision that is read (reject, defer) gets its trace.
+  policy::inputs in{*address, &data->data, campaign, now, false};
   const policy::decision d = policy::evaluate(policies, in);
   if (d.final && (d.action == policy::action::reject || d.action == policy::action::defer)) {
     rec.decision = audit_action(d.action);
@@ -198,7 +199,7 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
       records.push_back(record_for(i, audit::action::reject, merge_template_rule));
       continue;
     }
-    policy::inputs in{recipients_[i].address, &recipients_[i].data, campaign, now};
+    policy::inputs in{recipients_[i].address, &recipients_[i].data, campaign, now, false};
     copies[i] = plan_copy(*plan, policies, in, ctx_->unsubscribe.get());
     const policy::decision& d = copies[i].decision;
     switch (d.action) {

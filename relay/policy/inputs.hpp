@@ -39,6 +39,9 @@ struct inputs {
   const recipient_data* data = nullptr;
   campaign_info campaign;
   std::chrono::system_clock::time_point now;
+  // false: trace details and the reason are written only when the recipient is
+  // not relayed (a relay's are never read; serve sets this, preview does not).
+  bool explain = true;
 };
 
 }  // namespace kizuna::policy

@@ -54,7 +54,8 @@ std::optional<optout_hit> find_optout(const recipient_data& d, const std::string
 }
 
 // Only `at` and `source` reach the reply: the free-text reason stays in Redis.
-match_result optout_yes(const optout_hit& hit) {
+match_result optout_yes(const match_context& ctx, const optout_hit& hit) {
+  if (!ctx.explain) return {tri::yes, {}, {}};
   std::string_view value = hit.value;
   const auto bar = value.find('|');
   std::string_view at = value.substr(0, bar);
@@ -73,64 +74,70 @@ struct visitor {
 
   match_result operator()(const optout_match& m) const {
     if (!m.scope) return match_optout(ctx, false);
-    if (auto hit = find_optout(ctx.data, *m.scope)) return optout_yes(*hit);
-    return {tri::no, fmt::format("no opt-out for scope {}", shown(*m.scope))};
+    if (auto hit = find_optout(ctx.data, *m.scope)) return optout_yes(ctx, *hit);
+    return {tri::no, explained(ctx, [&] { return fmt::format("no opt-out for scope {}", shown(*m.scope)); })};
   }
 
   match_result operator()(const exclusion_match& m) const {
     auto it = ctx.data.exclusion.find(m.name);
-    if (it == ctx.data.exclusion.end()) return {tri::no, fmt::format("exclusion {} absent", m.name)};
+    if (it == ctx.data.exclusion.end())
+      return {tri::no, explained(ctx, [&] { return fmt::format("exclusion {} absent", m.name); })};
     std::string_view value = it->second;
     std::string_view until = value.substr(0, value.find('|'));
-    if (until == "-") return {tri::yes, fmt::format("exclusion {} until -", m.name)};
+    if (until == "-") return {tri::yes, explained(ctx, [&] { return fmt::format("exclusion {} until -", m.name); })};
     std::int64_t seconds = 0;
     const auto [end, ec] = std::from_chars(until.data(), until.data() + until.size(), seconds);
     if (until.empty() || ec != std::errc{} || end != until.data() + until.size()) {
       if (!ctx.malformed) ctx.malformed = "malformed exclusion value";
-      return {tri::unknown, fmt::format("exclusion {} malformed", m.name)};
+      return {tri::unknown, explained(ctx, [&] { return fmt::format("exclusion {} malformed", m.name); })};
     }
     // Compared in whole seconds: `until` may be far beyond what nanoseconds hold.
     const auto now = std::chrono::floor<std::chrono::seconds>(ctx.in.now).time_since_epoch().count();
-    if (seconds > now) return {tri::yes, fmt::format("exclusion {} until {}", m.name, seconds)};
-    return {tri::no, fmt::format("exclusion {} expired {}", m.name, seconds)};
+    const bool active = seconds > now;
+    return {active ? tri::yes : tri::no, explained(ctx, [&] {
+              return fmt::format("exclusion {} {} {}", m.name, active ? "until" : "expired", seconds);
+            })};
   }
 
   match_result operator()(const field_match& m) const {
-    const std::string label = "contact." + m.field;
+    const auto label = [&](const char* what) { return explained(ctx, [&] { return "contact." + m.field + what; }); };
     auto it = ctx.data.contact.find(m.field);
     const bool found = it != ctx.data.contact.end();
     switch (m.operation) {
       case field_match::op::exists: {
         const bool present = found && !it->second.empty();
-        return {present == m.exists ? tri::yes : tri::no, label + (present ? " present" : " absent")};
+        return {present == m.exists ? tri::yes : tri::no, label(present ? " present" : " absent")};
       }
       case field_match::op::matches:
         if (!m.regex) {
           if (!ctx.malformed) ctx.malformed = "malformed rule (no compiled regex)";
-          return {tri::unknown, label + " matches"};
+          return {tri::unknown, label(" matches")};
         }
-        if (!found) return {tri::no, label + " missing"};
-        return {RE2::PartialMatch(it->second, *m.regex) ? tri::yes : tri::no, label + " matches"};
+        if (!found) return {tri::no, label(" missing")};
+        return {RE2::PartialMatch(it->second, *m.regex) ? tri::yes : tri::no, label(" matches")};
       case field_match::op::equals:
       case field_match::op::in:
         break;
     }
-    if (!found) return {tri::no, label + " missing"};
-    const char* op = m.operation == field_match::op::equals ? " equals" : " in";
-    return {listed(m.values, it->second) ? tri::yes : tri::no, label + op};
+    if (!found) return {tri::no, label(" missing")};
+    return {listed(m.values, it->second) ? tri::yes : tri::no,
+            label(m.operation == field_match::op::equals ? " equals" : " in")};
   }
 
   match_result operator()(const campaign_match& m) const {
     const bool by_id = m.which == campaign_match::part::id;
     const char* label = by_id ? "campaign.id" : "campaign.category";
     const auto& c = ctx.in.campaign;
-    if (!c.known || (by_id && !c.id_known)) return {tri::unknown, fmt::format("{} not known before DATA", label)};
+    if (!c.known || (by_id && !c.id_known))
+      return {tri::unknown, explained(ctx, [&] { return fmt::format("{} not known before DATA", label); })};
     if (by_id) {
-      if (!c.id) return {tri::no, "campaign.id none"};
-      return {listed(m.values, *c.id) ? tri::yes : tri::no, fmt::format("campaign.id {}", shown(*c.id))};
+      if (!c.id) return {tri::no, explained(ctx, [] { return "campaign.id none"; })};
+      return {listed(m.values, *c.id) ? tri::yes : tri::no,
+              explained(ctx, [&] { return fmt::format("campaign.id {}", shown(*c.id)); })};
     }
-    return {listed(m.values, c.category) ? tri::yes : tri::no,
-            fmt::format("campaign.category {}", c.category.empty() ? "none" : shown(c.category))};
+    return {listed(m.values, c.category) ? tri::yes : tri::no, explained(ctx, [&] {
+              return fmt::format("campaign.category {}", c.category.empty() ? "none" : shown(c.category));
+            })};
   }
 
   match_result operator()(const sent_within_match& m) const {
@@ -139,9 +146,10 @@ struct visitor {
     for (const auto& s : ctx.data.sent) {
       if (s.at > since && (!m.category || s.category == *m.category)) ++count;
     }
-    return {count >= m.at_least ? tri::yes : tri::no,
-            fmt::format("sent {}{} within {} (at least {})", count, m.category ? " " + *m.category : "", span(m.period),
-                        m.at_least)};
+    return {count >= m.at_least ? tri::yes : tri::no, explained(ctx, [&] {
+              return fmt::format("sent {}{} within {} (at least {})", count, m.category ? " " + *m.category : "",
+                                 span(m.period), m.at_least);
+            })};
   }
 
   match_result operator()(const local_time_match& m) const {
@@ -150,37 +158,39 @@ struct visitor {
     const std::string_view zone = it == ctx.data.contact.end() ? std::string_view{} : std::string_view{it->second};
     const auto reading = local_minute_of_day(zone, p.default_timezone, ctx.in.now);
     const auto hhmm = [](std::chrono::minutes t) { return fmt::format("{:02}:{:02}", t.count() / 60, t.count() % 60); };
-    const std::string window = fmt::format("[{}, {})", hhmm(m.from), hhmm(m.to));
+    const auto window = [&] { return fmt::format("[{}, {})", hhmm(m.from), hhmm(m.to)); };
     if (!reading) {
       if (!ctx.malformed) ctx.malformed = fmt::format("unknown time zone {}", shown(p.default_timezone));
-      return {tri::unknown, "local time in " + window + ": no known time zone"};
+      return {tri::unknown, explained(ctx, [&] { return "local time in " + window() + ": no known time zone"; })};
     }
     const auto now = reading->minute_of_day;
     // from == to is an empty window; from > to crosses midnight.
     const bool inside = m.from < m.to ? (m.from <= now && now < m.to) : m.from > m.to && (now >= m.from || now < m.to);
-    std::string source;
-    if (reading->contact_zone) {
-      source = "zone from contact." + p.timezone_field;
-    } else {
-      source = fmt::format("default zone {}, contact.{} {}", p.default_timezone, p.timezone_field,
-                           zone.empty() ? "missing" : "not a known zone");
-    }
-    return {inside ? tri::yes : tri::no, fmt::format("local {} in {} ({})", hhmm(now), window, source)};
+    return {inside ? tri::yes : tri::no, explained(ctx, [&] {
+              const std::string source =
+                  reading->contact_zone ? "zone from contact." + p.timezone_field
+                                        : fmt::format("default zone {}, contact.{} {}", p.default_timezone,
+                                                      p.timezone_field, zone.empty() ? "missing" : "not a known zone");
+              return fmt::format("local {} in {} ({})", hhmm(now), window(), source);
+            })};
   }
 
   match_result operator()(const consent_missing_match& m) const {
     const auto& consent = ctx.data.consent;
     if (m.scope) {
       const bool present = has(consent, *m.scope);
-      return {present ? tri::no : tri::yes,
-              fmt::format("consent {} {}", shown(*m.scope), present ? "present" : "missing")};
+      return {present ? tri::no : tri::yes, explained(ctx, [&] {
+                return fmt::format("consent {} {}", shown(*m.scope), present ? "present" : "missing");
+              })};
     }
     const auto& c = ctx.in.campaign;
-    if (!c.known) return {tri::unknown, "consent for the campaign category: not known before DATA"};
+    if (!c.known)
+      return {tri::unknown, explained(ctx, [] { return "consent for the campaign category: not known before DATA"; })};
     const bool present = has(consent, all_scopes) || (!c.category.empty() && has(consent, c.category));
-    return {present ? tri::no : tri::yes,
-            fmt::format("consent for * or {} {}", c.category.empty() ? "(no category)" : shown(c.category),
-                        present ? "present" : "missing")};
+    return {present ? tri::no : tri::yes, explained(ctx, [&] {
+              return fmt::format("consent for * or {} {}", c.category.empty() ? "(no category)" : shown(c.category),
+                                 present ? "present" : "missing");
+            })};
   }
 
   match_result operator()(const all_match& m) const { return combine("all", m.items, true); }
@@ -193,22 +203,24 @@ struct visitor {
     }
     auto inner = match(*m.item, ctx);
     const tri flipped = inner.result == tri::yes ? tri::no : inner.result == tri::no ? tri::yes : tri::unknown;
-    return {flipped, fmt::format("not[{}: {}]", inner.detail, to_string(inner.result))};
+    return {flipped, explained(ctx, [&] { return fmt::format("not[{}: {}]", inner.detail, to_string(inner.result)); })};
   }
 
   // Every child is evaluated (no short cut) so the trace is complete and a
   // malformed value defers whatever its position.
   match_result combine(const char* name, const matcher_list& items, bool all) const {
     bool saw_yes = false, saw_no = false, saw_unknown = false;
-    std::string detail = std::string(name) + "[";
+    std::string detail;
+    if (ctx.explain) detail = std::string(name) + "[";
     for (std::size_t i = 0; i < items.size(); ++i) {
       auto r = match(items[i], ctx);
       saw_yes |= r.result == tri::yes;
       saw_no |= r.result == tri::no;
       saw_unknown |= r.result == tri::unknown;
-      fmt::format_to(std::back_inserter(detail), "{}{}: {}", i ? ", " : "", r.detail, to_string(r.result));
+      if (ctx.explain)
+        fmt::format_to(std::back_inserter(detail), "{}{}: {}", i ? ", " : "", r.detail, to_string(r.result));
     }
-    detail += ']';
+    if (ctx.explain) detail += ']';
     tri result;
     if (all) {
       result = saw_no ? tri::no : saw_unknown ? tri::unknown : tri::yes;
@@ -227,11 +239,11 @@ match_result match_optout(const match_context& ctx, bool exempt_transactional) {
   const auto& transactional = ctx.policies.transactional_categories;
   if (c.known) {
     if (exempt_transactional && transactional.contains(c.category))
-      return {tri::no, fmt::format("category {} is transactional", shown(c.category))};
-    if (auto hit = find_optout(d, all_scopes)) return optout_yes(*hit);
+      return {tri::no, explained(ctx, [&] { return fmt::format("category {} is transactional", shown(c.category)); })};
+    if (auto hit = find_optout(d, all_scopes)) return optout_yes(ctx, *hit);
     if (!c.category.empty()) {
-      if (auto hit = find_optout(d, c.category)) return optout_yes(*hit);
-      return {tri::no, fmt::format("no opt-out for * or {}", shown(c.category))};
+      if (auto hit = find_optout(d, c.category)) return optout_yes(ctx, *hit);
+      return {tri::no, explained(ctx, [&] { return fmt::format("no opt-out for * or {}", shown(c.category)); })};
     }
     return {tri::no, "no opt-out for *"};
   }
@@ -242,7 +254,7 @@ match_result match_optout(const match_context& ctx, bool exempt_transactional) {
     if (any_scope) return {tri::unknown, "opted out of some scope; the category decides after DATA"};
     return {tri::no, "no opt-out"};
   }
-  if (auto hit = find_optout(d, all_scopes)) return optout_yes(*hit);
+  if (auto hit = find_optout(d, all_scopes)) return optout_yes(ctx, *hit);
   if (any_scope) return {tri::unknown, "opted out of some categories; the category decides after DATA"};
   return {tri::no, "no opt-out"};
 }

@@ -20,7 +20,15 @@ struct match_context {
   const recipient_data& data;
   // Set by the first malformed stored value or rule met: the decision defers.
   std::optional<std::string> malformed;
+  bool explain = true;  // build details (and reasons); false: leave them empty
 };
+
+// A detail or reason, built only when explaining: formatting one for every
+// matcher of every recipient cost more than the matching itself.
+template <class Build>
+std::string explained(const match_context& ctx, Build build) {
+  return ctx.explain ? std::string(build()) : std::string();
+}
 
 struct match_result {
   tri result = tri::no;

@@ -140,7 +140,7 @@ BOOST_AUTO_TEST_CASE(evaluate_is_safe_from_many_threads_at_once) {
       for (int i = 0; i < 2000; ++i) {
         const auto& [zone, want] = zones[(i + t) % zones.size()];
         f.data.contact["timezone"] = zone;
-        if (f.run().trace.back().result != want) ++failures[t];
+        if (f.run_unchecked().trace.back().result != want) ++failures[t];
       }
     });
   }

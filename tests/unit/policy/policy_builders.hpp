@@ -64,7 +64,31 @@ struct fixture {
   void add(std::string id, matcher match, action a = action::hold) {
     policies.rules.push_back(make_rule(std::move(id), std::move(match), a));
   }
+  // The explained decision; every call also checks that serve's unexplained
+  // evaluation reaches the same one, with the same reason and trace whenever the
+  // decision is read (final and not a relay).
   decision run() {
+    in.data = &data;
+    inputs full = in, quiet = in;
+    full.explain = true;
+    quiet.explain = false;
+    const decision d = evaluate(policies, full);
+    const decision q = evaluate(policies, quiet);
+    BOOST_TEST(q.final == d.final);
+    BOOST_TEST((q.action == d.action));
+    BOOST_TEST(q.rule_id == d.rule_id);
+    BOOST_REQUIRE_EQUAL(q.trace.size(), d.trace.size());
+    const bool read = d.final && d.action != action::relay;
+    for (std::size_t i = 0; i < d.trace.size(); ++i) {
+      BOOST_TEST(q.trace[i].rule_id == d.trace[i].rule_id);
+      BOOST_TEST((q.trace[i].result == d.trace[i].result));
+      BOOST_TEST(q.trace[i].detail == (read ? d.trace[i].detail : std::string()));
+    }
+    if (read) BOOST_TEST(q.reason == d.reason);
+    return d;
+  }
+  // Without the checks, for threads other than the test's (Boost.Test is not thread-safe).
+  decision run_unchecked() {
     in.data = &data;
     return evaluate(policies, in);
   }
