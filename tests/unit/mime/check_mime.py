@@ -10,12 +10,12 @@ stdlib only). For every fixture in tests/fixtures/mime:
      text, and keep every other leaf's payload identical.
 Usage: check_mime.py MIME_TOOL FIXTURE_DIR"""
 
-import email
-import email.policy
 import os
-import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
+from email_checks import check, defects, main, parse, run_tool  # noqa: E402
 
 # Mail readers read these labels with the Windows tables (see charset.hpp).
 CODECS = {"shift_jis": "cp932", "sjis": "cp932", "windows-31j": "cp932", "cp932": "cp932",
@@ -23,23 +23,6 @@ CODECS = {"shift_jis": "cp932", "sjis": "cp932", "windows-31j": "cp932", "cp932"
 # CP932 vs JIS X 0208 mapping differences (Python's iso2022_jp/euc_jp use the JIS ones).
 JIS_NORMALIZE = str.maketrans({"\uff5e": "\u301c", "\u2225": "\u2016", "\uff0d": "\u2212",
                                "\uffe0": "\u00a2", "\uffe1": "\u00a3", "\uffe2": "\u00ac"})
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def tool(*args):
-    return subprocess.run([TOOL, *args], check=True, stdout=subprocess.PIPE).stdout
-
-
-def parse(data):
-    return email.message_from_bytes(data, policy=email.policy.default)
-
 
 def py_text(part):
     payload = part.get_payload(decode=True) or b""
@@ -52,15 +35,11 @@ def leaves(msg):
     return [p for p in msg.walk() if not p.is_multipart()]
 
 
-def all_defects(msg):
-    return [(i, type(d).__name__) for i, p in enumerate(msg.walk()) for d in p.defects]
-
-
-def check_fixture(path):
+def check_fixture(tool, path):
     name = os.path.basename(path)
     data = open(path, "rb").read()
     msg = parse(data)
-    ours = [line.split() for line in tool("parts", path).decode().splitlines()]
+    ours = [line.split() for line in run_tool(tool, "parts", path).decode().splitlines()]
     our_types = [p[2] for p in ours]
     py_types = [p.get_content_type() for p in msg.walk()]
     depth_cut = any(int(p[3]) & (1 << 6) for p in ours)  # defect::depth_exceeded
@@ -75,26 +54,26 @@ def check_fixture(path):
         theirs = py_text(py_parts[pid])  # decoding records base64 defects on the part
         if any("Base64" in type(d).__name__ for d in py_parts[pid].defects):
             continue  # Python gives up on damaged base64 (returns it undecoded); we decode what is there
-        ours_text = tool("text", path, str(pid)).decode("utf-8").translate(JIS_NORMALIZE)
+        ours_text = run_tool(tool, "text", path, str(pid)).decode("utf-8").translate(JIS_NORMALIZE)
         check(ours_text == theirs, "%s: part %d decodes like Python" % (name, pid))
 
-    check(tool("render", path) == data, name + ": round trip is byte-identical")
+    check(run_tool(tool, "render", path) == data, name + ": round trip is byte-identical")
 
     subject = "【ご案内】山田様へ 春の特別セール開催のお知らせ ①🎉"
     for variant, extra in (("representable", "追伸：ご来店をお待ちしております。\n"), ("utf-8", "🎉 髙橋 ①\n")):
         with tempfile.TemporaryDirectory() as tmp:
             args, new_texts = [], {}
             for pid in text_ids:
-                text = tool("text", path, str(pid)).decode("utf-8").replace("{{last_name}}", "山田") + extra
+                text = run_tool(tool, "text", path, str(pid)).decode("utf-8").replace("{{last_name}}", "山田") + extra
                 f = os.path.join(tmp, "%d.txt" % pid)
                 open(f, "wb").write(text.encode("utf-8"))
                 args += ["--text", str(pid), f]
                 new_texts[pid] = text
-            out = tool("render", path, *args, "--subject", subject, "--strip", "X-Kizuna-")
+            out = run_tool(tool, "render", path, *args, "--subject", subject, "--strip", "X-Kizuna-")
         what = "%s (%s)" % (name, variant)
         check(b"\r" not in out or out.count(b"\r\n") == out.count(b"\n"), what + ": consistent line ends")
         res = parse(out)
-        new_defects = [d for d in all_defects(res) if d not in all_defects(msg)]
+        new_defects = [d for d in defects(res) if d not in defects(msg)]
         check(not new_defects, "%s: new defects %s" % (what, new_defects))
         check(str(res["subject"]) == subject, what + ": subject " + str(res["subject"]))
         check(all(not k.lower().startswith("x-kizuna-") for k in res.keys()), what + ": X-Kizuna-* stripped")
@@ -113,12 +92,4 @@ def check_fixture(path):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        sys.exit(__doc__)
-    TOOL, fixture_dir = sys.argv[1], sys.argv[2]
-    emls = sorted(f for f in os.listdir(fixture_dir) if f.endswith(".eml"))
-    check(len(emls) >= 10, "fixtures present")
-    for f in emls:
-        check_fixture(os.path.join(fixture_dir, f))
-    print("%d fixtures, %d failures" % (len(emls), len(failures)))
-    sys.exit(1 if failures else 0)
+    main(__doc__, check_fixture, 10)

@@ -10,34 +10,17 @@ tests/fixtures/personalize and two contacts:
   4. every other leaf (the PDF) has the same payload and headers.
 Usage: check_message_template.py TOOL FIXTURE_DIR"""
 
-import email
-import email.policy
 import html
 import os
-import subprocess
 import sys
 
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def parse(data):
-    return email.message_from_bytes(data, policy=email.policy.default)
-
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
+from email_checks import check, defects, main, parse, run_tool  # noqa: E402
 
 def py_text(part):
     payload = part.get_payload(decode=True) or b""
     charset = (part.get_content_charset() or "utf-8").lower()
     return payload.decode({"iso-2022-jp": "iso2022_jp"}.get(charset, charset)).replace("\r\n", "\n")
-
-
-def defects(msg):
-    return [(i, type(d).__name__) for i, p in enumerate(msg.walk()) for d in p.defects]
 
 
 CONTACTS = [
@@ -58,14 +41,13 @@ def fill(text, values, html_part):
     return text
 
 
-def check_fixture(path):
+def check_fixture(tool, path):
     name = os.path.basename(path)
     data = open(path, "rb").read()
     msg = parse(data)
     for n, values in enumerate(CONTACTS):
         what = "%s (contact %d)" % (name, n)
-        out = subprocess.run([TOOL, path, "tanaka@example.com"] + ["%s=%s" % kv for kv in values.items()],
-                             check=True, stdout=subprocess.PIPE).stdout
+        out = run_tool(tool, path, "tanaka@example.com", *("%s=%s" % kv for kv in values.items()))
         res = parse(out)
         new = [d for d in defects(res) if d not in defects(msg)]
         check(not new, "%s: new defects %s" % (what, new))
@@ -93,12 +75,4 @@ def check_fixture(path):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        sys.exit(__doc__)
-    TOOL, fixture_dir = sys.argv[1], sys.argv[2]
-    emls = sorted(f for f in os.listdir(fixture_dir) if f.endswith(".eml"))
-    check(len(emls) >= 2, "fixtures present")
-    for f in emls:
-        check_fixture(os.path.join(fixture_dir, f))
-    print("%d fixtures, %d failures" % (len(emls), len(failures)))
-    sys.exit(1 if failures else 0)
+    main(__doc__, check_fixture, 2)
