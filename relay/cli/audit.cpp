@@ -115,9 +115,6 @@ void problem_printer::operator()(const std::string& problem) {
 
 namespace {
 
-using audit_cli::ex_config;
-using audit_cli::ex_usage;
-
 constexpr std::string_view audit_help =
     "usage: kizuna audit <command> [options]\n"
     "\n"

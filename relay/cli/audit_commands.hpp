@@ -11,14 +11,11 @@
 #include <utility>
 #include <vector>
 
+#include "relay/cli/exit_status.hpp"
 #include "relay/cli/subcommands.hpp"
 #include "relay/config/loader.hpp"
 
 namespace kizuna::cli::audit_cli {
-
-inline constexpr int ex_usage = 64;
-inline constexpr int ex_ioerr = 74;
-inline constexpr int ex_config = 78;
 
 struct options {
   std::optional<std::string> config;                        // --config / -c

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "relay/cli/exit_status.hpp"
 #include "relay/config/loader.hpp"
 #include "relay/core/log.hpp"
 #include "relay/cli/subcommands.hpp"
@@ -20,9 +21,6 @@
 
 namespace kizuna::cli {
 namespace {
-
-constexpr int ex_usage = 64;
-constexpr int ex_config = 78;
 
 constexpr std::string_view top_help =
     "usage: kizuna <command> [options]\n"

@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "relay/audit/log_writer.hpp"
+#include "relay/cli/exit_status.hpp"
 #include "relay/cli/redis_session.hpp"
 #include "relay/cli/subcommands.hpp"
 #include "relay/config/loader.hpp"
@@ -25,10 +26,6 @@
 namespace kizuna::cli {
 namespace {
 namespace asio = boost::asio;
-
-constexpr int ex_usage = 64;
-constexpr int ex_config = 78;
-constexpr int ex_software = 70;
 
 constexpr std::string_view hold_help =
     "usage: kizuna hold <command> --config FILE [ID...]\n"

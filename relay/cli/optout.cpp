@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "relay/cli/exit_status.hpp"
 #include "relay/cli/optout_options.hpp"
 #include "relay/cli/subcommands.hpp"
 #include "relay/config/loader.hpp"
@@ -12,8 +13,6 @@
 
 namespace kizuna::cli {
 namespace {
-
-constexpr int ex_config = 78;
 
 constexpr std::string_view optout_help =
     "usage: kizuna optout <command> --config FILE [options] ARGS\n"

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "relay/cli/exit_status.hpp"
 #include "relay/cli/optout_options.hpp"
 #include "relay/core/csv.hpp"
 #include "relay/core/optout_entry.hpp"
@@ -19,7 +20,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr int ex_ioerr = 74;
 constexpr std::size_t flush_bytes = 1 << 20;
 
 struct export_state {

@@ -12,14 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "relay/cli/exit_status.hpp"
 #include "relay/cli/redis_session.hpp"
 
 namespace kizuna::cli {
-
-inline constexpr int ex_usage = 64;
-inline constexpr int ex_dataerr = 65;
-inline constexpr int ex_noinput = 66;
-inline constexpr int ex_cantcreat = 73;
 
 struct optout_options {
   std::string subcommand;

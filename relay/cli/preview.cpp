@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "relay/cli/exit_status.hpp"
 #include "relay/cli/redis_session.hpp"
 #include "relay/cli/subcommands.hpp"
 #include "relay/config/loader.hpp"
@@ -25,11 +26,6 @@
 
 namespace kizuna::cli {
 namespace {
-
-constexpr int ex_usage = 64;
-constexpr int ex_dataerr = 65;
-constexpr int ex_noinput = 66;
-constexpr int ex_config = 78;
 
 constexpr std::string_view help =
     "usage: kizuna preview --config FILE --message EML --rcpt ADDR [--mail-from ADDR]\n"

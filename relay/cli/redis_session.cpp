@@ -12,6 +12,7 @@
 #include <fstream>
 #include <optional>
 
+#include "relay/cli/exit_status.hpp"
 #include "relay/core/log.hpp"
 #include "relay/store/redis_password.hpp"
 
@@ -21,7 +22,6 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-constexpr int ex_config = 78;
 constexpr std::chrono::milliseconds min_cli_timeout{10000};
 
 // Connects once and closes, only to learn the OS reason when Redis cannot be

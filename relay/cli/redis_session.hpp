@@ -22,14 +22,13 @@
 #include <string>
 #include <string_view>
 
+#include "relay/cli/exit_status.hpp"
 #include "relay/config/settings.hpp"
 #include "relay/core/endpoint.hpp"
 #include "relay/core/errc.hpp"
 #include "relay/store/redis_client.hpp"
 
 namespace kizuna::cli {
-
-inline constexpr int ex_unavailable = 69;
 
 class redis_session {
  public:

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "relay/cli/exit_status.hpp"
 #include "relay/cli/subcommands.hpp"
 #include "relay/config/loader.hpp"
 #include "relay/unsubscribe/links.hpp"
@@ -13,10 +14,6 @@
 
 namespace kizuna::cli {
 namespace {
-
-constexpr int ex_usage = 64;
-constexpr int ex_dataerr = 65;
-constexpr int ex_config = 78;
 
 constexpr std::string_view help =
     "usage: kizuna unsubscribe-url --config FILE ADDRESS [--scope S]\n"
