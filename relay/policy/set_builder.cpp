@@ -26,13 +26,17 @@ using config::yaml_node;
 constexpr std::string_view reserved_prefix = "builtin:";
 constexpr std::string_view contact_prefix = "contact.";
 
-// Ids appear in traces, audit records and `kizuna preview` output: keep them to one plain token.
-bool is_rule_id(std::string_view id) {
-  return !id.empty() && std::ranges::all_of(id, [](char c) {
+// Ids appear in traces, audit records, X-Kizuna-Persona and `kizuna preview`
+// output: one plain token of letters, digits, '.', '_', '-' and `also`.
+bool is_plain_id(std::string_view id, std::string_view also) {
+  return !id.empty() && std::ranges::all_of(id, [also](char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-           c == ':' || c == '-';
+           c == '-' || also.find(c) != std::string_view::npos;
   });
 }
+
+bool is_rule_id(std::string_view id) { return is_plain_id(id, ":"); }
+bool is_persona_id(std::string_view id) { return is_plain_id(id, ""); }
 
 // The system tzdata (date is built with USE_OS_TZDB), as the evaluator will use it.
 bool is_time_zone(const std::string& name) {
@@ -44,12 +48,14 @@ bool is_time_zone(const std::string& name) {
   }
 }
 
-// Persona ids go into X-Kizuna-Persona, contact fields and audit records: one plain token.
-bool is_persona_id(std::string_view id) {
-  return !id.empty() && std::ranges::all_of(id, [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-           c == '-';
-  });
+// Records `id` as defined at file:line; a second definition of it is an error
+// that names the first. True when the id is new.
+bool claim_id(decoder& d, const yaml_node& at, std::map<std::string, std::string, std::less<>>& defined,
+              std::string_view kind, std::string_view where, const std::string& id, const std::string& file) {
+  auto [it, inserted] = defined.try_emplace(id, fmt::format("{}:{}", file, at.line));
+  if (!inserted)
+    d.error(at, fmt::format("{}: duplicate {} id \"{}\" (first defined at {})", where, kind, id, it->second));
+  return inserted;
 }
 
 // Whether `{{<prefix><name>}}` is one slot named exactly that: the template
@@ -228,10 +234,7 @@ void set_builder::decode_persona(decoder& d, const yaml_node& node, const std::s
       d.error(*v, fmt::format("{}: expected letters, digits, '.', '_' or '-', got \"{}\"", where, *id));
       ok = false;
     } else if (id) {
-      auto [it, inserted] = persona_ids_.try_emplace(*id, fmt::format("{}:{}", file, v->line));
-      if (!inserted)
-        d.error(*v, fmt::format("{}: duplicate persona id \"{}\" (first defined at {})", where, *id, it->second));
-      ok = inserted;
+      ok = claim_id(d, *v, persona_ids_, "persona", where, *id, file);
       out.id = std::move(*id);
     }
   } else {
@@ -377,10 +380,7 @@ void set_builder::decode_rule(decoder& d, const yaml_node& node, const std::stri
                               where, reserved_prefix, *id));
       ok = false;
     } else if (id) {
-      auto [it, inserted] = rule_ids_.try_emplace(*id, fmt::format("{}:{}", file, v->line));
-      if (!inserted)
-        d.error(*v, fmt::format("{}: duplicate rule id \"{}\" (first defined at {})", where, *id, it->second));
-      ok = inserted;
+      ok = claim_id(d, *v, rule_ids_, "rule", where, *id, file);
       out.id = std::move(*id);
     }
   } else {
