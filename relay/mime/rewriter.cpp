@@ -70,20 +70,22 @@ bool rewriter::set_header_text(part_id id, std::string_view name, std::string_vi
   return set_header(id, name, encode_header_value(utf8, name.size(), m_->newline()));
 }
 
-void rewriter::remove_header(part_id id, std::string_view name) {
+// Every field of the part whose name `matches`, received or added by this rewriter.
+template <class Matches>
+void rewriter::remove_fields_if(part_id id, Matches matches) {
   if (id >= m_->parts().size()) return;
   const auto& fields = m_->at(id).fields;
   for (std::size_t k = 0; k < fields.size(); ++k)
-    if (detail::iequals(fields[k].name, name)) edit_field(id, k, {});
-  std::erase_if(insertions_, [&](const insertion& i) { return i.part == id && detail::iequals(i.name, name); });
+    if (matches(fields[k].name)) edit_field(id, k, {});
+  std::erase_if(insertions_, [&](const insertion& i) { return i.part == id && matches(i.name); });
+}
+
+void rewriter::remove_header(part_id id, std::string_view name) {
+  remove_fields_if(id, [name](std::string_view n) { return detail::iequals(n, name); });
 }
 
 void rewriter::remove_headers_with_prefix(part_id id, std::string_view prefix) {
-  if (id >= m_->parts().size()) return;
-  const auto& fields = m_->at(id).fields;
-  for (std::size_t k = 0; k < fields.size(); ++k)
-    if (detail::istarts_with(fields[k].name, prefix)) edit_field(id, k, {});
-  std::erase_if(insertions_, [&](const insertion& i) { return i.part == id && detail::istarts_with(i.name, prefix); });
+  remove_fields_if(id, [prefix](std::string_view n) { return detail::istarts_with(n, prefix); });
 }
 
 bool rewriter::replace_body(part_id id, std::string body) {

@@ -65,6 +65,8 @@ class rewriter {
   bool valid(part_id id, std::string_view name, std::string_view value) const noexcept;
   std::string field_text(std::string_view name, std::string_view value) const;
   void edit_field(part_id id, std::size_t field, std::string text);
+  template <class Matches>
+  void remove_fields_if(part_id id, Matches matches);
 
   const message* m_;
   std::vector<field_edit> fields_;
