@@ -8,13 +8,16 @@ data_assembler::data_assembler(uint64_t max_bytes, uint64_t expected_size) : max
   data_.reserve(static_cast<std::size_t>(std::min(expected_size, max_bytes) + 64));
 }
 
+bool data_assembler::counted(std::size_t bytes) {
+  received_ += bytes;
+  if (received_ > max_bytes_) too_large_ = true;
+  return !too_large_ && !long_line_;  // past a limit: keep reading to the end, store nothing more
+}
+
 void data_assembler::feed_plain_lines(std::string_view run) {
   if (run.empty()) return;
   after_crlf_ = true;
-  received_ += run.size();
-  if (received_ > max_bytes_) too_large_ = true;
-  if (too_large_ || long_line_) return;
-  data_.append(run);
+  if (counted(run.size())) data_.append(run);
 }
 
 data_assembler::status data_assembler::feed(const framed_line& line) {
@@ -32,11 +35,7 @@ data_assembler::status data_assembler::feed(const framed_line& line) {
   // Canonical stuffing: unstuff as the receiver must, restuff as a sender must.
   if (text.starts_with('.') && (text.size() < 2 || text[1] != '.')) text.remove_prefix(1);
 
-  received_ += text.size() + 2;
-  if (received_ > max_bytes_) too_large_ = true;
-  if (too_large_ || long_line_) return status::more;  // keep reading to the end, store nothing more
-  data_.append(text);
-  data_.append("\r\n");
+  if (counted(text.size() + 2)) data_.append(text).append("\r\n");
   return status::more;
 }
 

@@ -39,6 +39,9 @@ class data_assembler {
   std::string take() { return std::move(data_); }
 
  private:
+  // Counts bytes toward the size limit; false when they are not to be stored.
+  bool counted(std::size_t bytes);
+
   std::string data_;
   uint64_t max_bytes_;
   uint64_t received_ = 0;  // client bytes counted toward the limit
