@@ -29,15 +29,45 @@ std::string with_newline(std::string_view lf_text, std::string_view newline) {
   return out;
 }
 
-// Bytes (with "\n" line breaks) that 7bit/8bit can carry as they are.
-bool fits_identity(std::string_view bytes, bool allow_8bit) noexcept {
+// The boundary of every multipart in the message (opaque ones too), without
+// trailing whitespace (Python's email package strips it; a delimiter may carry
+// it). A line starting with "--" and one of these could end the part.
+std::vector<std::string_view> boundaries_of(const message& m) {
+  std::vector<std::string_view> out;
+  for (const part& p : m.parts()) {
+    if (!p.type.is_multipart()) continue;
+    std::string_view b = p.type.param("boundary");
+    while (!b.empty() && (b.back() == ' ' || b.back() == '\t')) b.remove_suffix(1);
+    out.push_back(b);  // empty: then every "--" line counts
+  }
+  return out;
+}
+
+bool is_delimiter_like(std::string_view line, const std::vector<std::string_view>& boundaries) noexcept {
+  if (!line.starts_with("--")) return false;
+  line.remove_prefix(2);
+  for (std::string_view b : boundaries)
+    if (line.starts_with(b)) return true;
+  return false;
+}
+
+// Bytes (with "\n" line breaks) that 7bit/8bit can carry as they are: no NUL
+// or CR (a parser may end a line at a bare CR), lines of at most 998 octets,
+// and no line that starts with "--" + the boundary of a multipart of the
+// message. RFC 2046 §5.1.1 lets only "--boundary" plus whitespace delimit, but
+// parsers differ (and a merge value must never add a delimiter), so any line
+// starting that way sends the text to quoted-printable, which never writes one.
+bool fits_identity(std::string_view bytes, bool allow_8bit, const std::vector<std::string_view>& boundaries) noexcept {
   std::size_t line = 0;
-  for (char c : bytes) {
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const char c = bytes[i];
     const auto u = static_cast<unsigned char>(c);
     if (c == '\n') {
       line = 0;
       continue;
     }
+    if (line == 0 && c == '-' && !boundaries.empty() && is_delimiter_like(bytes.substr(i, bytes.find('\n', i) - i), boundaries))
+      return false;
     if (c == '\0' || c == '\r') return false;
     if (u >= 0x80 && !allow_8bit) return false;
     if (++line > max_line_octets) return false;
@@ -124,7 +154,7 @@ std::expected<encoded_text, text_error> encode_text(const message& m, part_id id
     case transfer_encoding::eight_bit:
     case transfer_encoding::binary: {
       const bool allow_8bit = p.encoding != transfer_encoding::seven_bit && options.keep_8bit;
-      if (fits_identity(bytes, allow_8bit)) {
+      if (fits_identity(bytes, allow_8bit, boundaries_of(m))) {
         out.body = with_newline(bytes, newline);
       } else {
         out.encoding = transfer_encoding::quoted_printable;

@@ -5,8 +5,12 @@
 // Re-encoding keeps what it can: the part's charset when the text is
 // representable in it, else UTF-8 (and Content-Type's charset is updated);
 // quoted-printable and base64 stay; 7bit stays when the new bytes are 7-bit
-// with lines of at most 998 octets (RFC 5322 §2.1.1), 8bit/binary stay when the
-// lines fit and keep_8bit allows it; otherwise the body becomes quoted-printable.
+// with lines of at most 998 octets (RFC 5322 §2.1.1), no NUL or bare CR, and no
+// line starting with "--" + the boundary of any multipart of the message;
+// 8bit/binary stay when the lines fit likewise and keep_8bit allows it;
+// otherwise the body becomes quoted-printable. So new text never changes the
+// part tree: no encoded body holds a line a parser could take for a delimiter
+// (quoted-printable writes a line-initial "--" as "=2D-", base64 has no '-').
 // Text uses "\n" line breaks in both directions ("\r\n" is accepted on input);
 // bodies use the message's line end (base64 encodes CRLF, the canonical form).
 // Errors are data (text_error); nothing throws on any input.

@@ -167,26 +167,32 @@ constexpr std::array<qp_unit, 256> qp_table(bool last) {
 }
 constexpr auto qp_inner = qp_table(false);
 constexpr auto qp_last = qp_table(true);
+constexpr qp_unit qp_dash{{'=', '2', 'D'}, 3};
 
 // One line's content with soft breaks so that no line exceeds 76 characters.
 // Inside a line a unit must leave room for a soft break's '='; the line's last
-// unit may take that column.
+// unit may take that column. A physical line (after a hard or a soft break)
+// never begins with "--": that '-' is written =2D, so no encoded line can be a
+// multipart delimiter (RFC 2046 §5.1.1), whatever the boundary.
 char* qp_line(std::string_view text, std::string_view newline, char* o) noexcept {
   constexpr std::size_t max_line = 76;
   std::size_t col = 0;
-  const auto unit = [&](const qp_unit& u, std::size_t limit) {
+  const auto unit = [&](const qp_unit& u, std::size_t limit, std::size_t i) {
     if (col + u.width > limit) {
       *o++ = '=';
       o = put_newline(o, newline);
       col = 0;
     }
-    std::memcpy(o, &u, sizeof u);
-    o += u.width;
-    col += u.width;
+    const bool dashes = col == 0 && text[i] == '-' && i + 1 < text.size() && text[i + 1] == '-';
+    const qp_unit& w = dashes ? qp_dash : u;
+    std::memcpy(o, &w, sizeof w);
+    o += w.width;
+    col += w.width;
   };
   if (text.empty()) return o;
-  for (std::size_t i = 0; i + 1 < text.size(); ++i) unit(qp_inner[static_cast<unsigned char>(text[i])], max_line - 1);
-  unit(qp_last[static_cast<unsigned char>(text.back())], max_line);
+  for (std::size_t i = 0; i + 1 < text.size(); ++i)
+    unit(qp_inner[static_cast<unsigned char>(text[i])], max_line - 1, i);
+  unit(qp_last[static_cast<unsigned char>(text.back())], max_line, text.size() - 1);
   return o;
 }
 

@@ -3,7 +3,9 @@
 // base64 skips bytes outside its alphabet and decodes a truncated last quantum as
 // far as it goes; `malformed` says that something was tolerated. Encoders follow
 // the RFC strictly: quoted-printable lines of at most 76 characters (soft breaks
-// '=' included, trailing space/tab encoded), base64 lines of 76 characters.
+// '=' included, trailing space/tab encoded, and a '-' that would begin a line
+// with "--" written =2D so that no encoded line can be a multipart delimiter),
+// base64 lines of 76 characters (its alphabet has no '-').
 // 7bit/8bit/binary are the identity. Nothing here throws on any input.
 #pragma once
 
@@ -33,7 +35,8 @@ decode_result decode_base64(std::string_view in);
 decode_result decode_transfer(std::string_view in, transfer_encoding e);
 
 // `in` is text whose line breaks are "\n" or "\r\n"; they become `newline` hard
-// breaks. Every other CR, control byte and byte >= 0x80 is escaped.
+// breaks. Every other CR, control byte and byte >= 0x80 is escaped, and so is
+// the first '-' of a line (after a hard or soft break) that starts with "--".
 std::string encode_quoted_printable(std::string_view in, std::string_view newline = "\r\n");
 // Lines of 76 characters separated (not terminated) by `newline`.
 std::string encode_base64(std::string_view in, std::string_view newline = "\r\n");

@@ -120,6 +120,45 @@ BOOST_AUTO_TEST_CASE(charset_fallback_rewrites_content_type_only) {
   BOOST_TEST(out.root().field("Subject")->value == "=?UTF-8?B?5pel5pys?=");
 }
 
+BOOST_AUTO_TEST_CASE(new_text_never_adds_a_delimiter_line) {
+  // A 7bit/8bit text part whose new text has a line starting with "--" and the
+  // boundary of any multipart of the message (the inner, the outer, a sibling's;
+  // trailing whitespace or not) goes quoted-printable, which writes "=2D-";
+  // the part tree stays as it was. Other "--" lines keep the identity encoding.
+  const std::string src =
+      "Content-Type: multipart/mixed; boundary=\"out\"\r\n\r\n"
+      "--out\r\nContent-Type: multipart/alternative; boundary=in\r\n\r\n"
+      "--in\r\nContent-Type: text/plain\r\n\r\nx\r\n"
+      "--in\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nx\r\n--in--\r\n"
+      "--out\r\nContent-Type: multipart/related; boundary=rel\r\n\r\n"
+      "--rel\r\nContent-Type: text/plain\r\n\r\ny\r\n--rel--\r\n--out--\r\n";
+  const message m = message::parse(src);
+  BOOST_REQUIRE(m.parts().size() == 6u);
+  struct row {
+    std::string_view text;
+    bool identity;
+  };
+  for (const row& r : {row{"--in", false}, row{"a\n--in--", false}, row{"--out", false}, row{"--out--  ", false},
+                       row{"--rel", false}, row{"--inner", false}, row{"-- \nsig", true}, row{"--x", true},
+                       row{"a--in", true}, row{"-\n-in", true}}) {
+    for (const part_id id : {part_id{2}, part_id{3}}) {
+      BOOST_TEST_CONTEXT(r.text << " in part " << id) {
+        rewriter rw(m);
+        BOOST_REQUIRE(rw.replace_text(id, r.text).has_value());
+        const std::string out = rw.render();
+        const message copy = message::parse(out);
+        BOOST_REQUIRE(copy.parts().size() == m.parts().size());
+        for (part_id k = 0; k < m.parts().size(); ++k) BOOST_TEST(copy.at(k).children == m.at(k).children);
+        BOOST_TEST(read_text(copy, id)->utf8 == r.text);
+        BOOST_TEST(((copy.at(id).encoding == transfer_encoding::quoted_printable) == !r.identity));
+      }
+    }
+  }
+  // A single-part message has no boundary: a "--" line is only text.
+  const message single = message::parse("Content-Type: text/plain\r\n\r\nx\r\n");
+  BOOST_TEST((encode_text(single, 0, "--x\n--")->encoding == transfer_encoding::seven_bit));
+}
+
 BOOST_AUTO_TEST_CASE(encode_text_reports_errors_as_data) {
   const message m = message::parse(
       "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: image/png\r\n\r\nx\r\n"

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "relay/mime/transfer_encoding.hpp"
 
@@ -101,12 +103,17 @@ decode_result reference_decode_base64(std::string_view in) {
 std::string reference_encode_quoted_printable(std::string_view in, std::string_view newline) {
   std::string out;
   std::size_t col = 0;
-  const auto put = [&](unsigned char c, bool literal, std::size_t limit) {
-    const std::size_t width = literal ? 1 : 3;
+  // `dash_next`: c is followed by '-' on the same line; "--" never begins a line.
+  const auto put = [&](unsigned char c, bool literal, std::size_t limit, bool dash_next) {
+    std::size_t width = literal ? 1 : 3;
     if (col + width > limit) {
       out += '=';
       out += newline;
       col = 0;
+    }
+    if (col == 0 && c == '-' && dash_next) {
+      literal = false;
+      width = 3;
     }
     if (literal) {
       out += static_cast<char>(c);
@@ -125,8 +132,8 @@ std::string reference_encode_quoted_printable(std::string_view in, std::string_v
     if (lf != std::string_view::npos && end > pos && in[end - 1] == '\r') --end;
     for (std::size_t i = pos; i < end; ++i) {
       const auto c = static_cast<unsigned char>(in[i]);
-      if (i + 1 < end) put(c, printable(c) || ref_wsp(static_cast<char>(c)), 75);
-      else put(c, printable(c), 76);
+      if (i + 1 < end) put(c, printable(c) || ref_wsp(static_cast<char>(c)), 75, in[i + 1] == '-');
+      else put(c, printable(c), 76, false);
     }
     if (lf == std::string_view::npos) break;
     out += newline;
@@ -185,6 +192,7 @@ std::string base64_like(std::mt19937& rng) {
 std::string text_like(std::mt19937& rng) {
   static constexpr std::string_view pieces[] = {
       "日本語のテキスト", "plain words ", "a", "=", " ", "\t", "\r", "\n", "\r\n", " \n", "\t\r\n", "\x01", "\x7F",
+      "-", "--", "--b--",
       std::string_view("\0", 1), "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"};
   return glue(rng, pieces, 40);
 }
@@ -252,6 +260,35 @@ BOOST_AUTO_TEST_CASE(quoted_printable_line_of_exactly_76_needs_no_soft_break) {
   const std::string line(76, 'a');
   BOOST_TEST(encode_quoted_printable(line) == line);
   BOOST_TEST(encode_quoted_printable(line + "a") == std::string(75, 'a') + "=\r\naa");
+}
+
+BOOST_AUTO_TEST_CASE(quoted_printable_never_begins_a_line_with_two_dashes) {
+  // A line that begins with "--" could be a multipart delimiter (RFC 2046
+  // §5.1.1), whatever the boundary: after a hard break, after a soft break, and
+  // for every position of "--" around column 76 it is written "=2D-".
+  std::vector<std::string> inputs = {"--b", "x\n--b--\n", "--", "-", "- -", "a\r\n--\r\n---\n-- \n"};
+  for (std::size_t n = 60; n < 160; ++n) inputs.push_back(std::string(n, 'a') + "--boundary--" + std::string(n, '-'));
+  for (std::size_t n = 0; n < 80; ++n) inputs.push_back(std::string(n, '\xE3') + "--" + std::string(n % 7, '='));
+  for (const std::string& in : inputs) {
+    for (const std::string_view newline : {"\r\n", "\n"}) {
+      const std::string qp = encode_quoted_printable(in, newline);
+      BOOST_TEST_CONTEXT("input " << in.size() << " bytes") {
+        for (std::size_t at = 0;;) {
+          BOOST_TEST(!std::string_view(qp).substr(at).starts_with("--"));
+          const std::size_t nl = qp.find('\n', at);
+          if (nl == std::string::npos) break;
+          at = nl + 1;
+        }
+        BOOST_TEST(longest_line(qp) <= 76u);
+        const auto lf = [](std::string s) {
+          for (std::size_t p; (p = s.find("\r\n")) != std::string::npos;) s.erase(p, 1);
+          return s;
+        };
+        BOOST_TEST(lf(decode_quoted_printable(qp).data) == lf(in));
+      }
+    }
+  }
+  BOOST_TEST(encode_quoted_printable("--b\n-- sig\n-x") == "=2D-b\r\n=2D- sig\r\n-x");
 }
 
 BOOST_AUTO_TEST_CASE(base64_round_trips_all_byte_values_in_76_character_lines) {
