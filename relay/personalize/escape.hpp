@@ -13,7 +13,8 @@
 //                   TAB, LF, CR, FF are dropped.
 //   html_attribute  a quoted attribute value: same output as html_text, so a
 //                   value can never close the quote, the tag or add markup.
-//   url             a URL attribute value (href, src, ...) that the slot
+//   url             a URL attribute value (href, src, ...: the list is in
+//                   template.hpp) that the slot
 //                   starts: only http:, https: and mailto: URLs pass (scheme
 //                   case-insensitive, after trimming leading/trailing controls
 //                   and spaces); anything else, empty included, becomes "#".

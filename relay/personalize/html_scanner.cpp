@@ -36,7 +36,10 @@ enum class state : std::uint8_t {
   bogus_comment,     // <!DOCTYPE>, <![CDATA[, <![endif]-->, <?xml ...>, </1>
 };
 
-enum class attr_kind : std::uint8_t { plain, url, forbidden };
+// url: a URL (or a list whose separators url escaping encodes: srcset's and
+// ping's spaces); url_list: a list whose separator url escaping keeps (SVG
+// values=, ';'), so every slot is a component.
+enum class attr_kind : std::uint8_t { plain, url, url_list, forbidden };
 
 constexpr std::size_t max_name_kept = 32;  // longer tag/attribute names match no keyword
 
@@ -46,8 +49,16 @@ constexpr bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >
 constexpr std::array<std::string_view, 7> rawtext_tags{"script", "style", "xmp", "iframe", "noembed", "noframes",
                                                        "plaintext"};
 constexpr std::array<std::string_view, 2> rcdata_tags{"title", "textarea"};
-constexpr std::array<std::string_view, 8> url_attributes{"href",   "src",    "action",     "formaction",
-                                                         "cite",   "poster", "background", "xlink:href"};
+// Attributes that hold a URL a client may load or follow, on any element
+// (HTML 4 and 5, SVG, legacy IE/Netscape); list in template.hpp.
+constexpr std::array<std::string_view, 22> url_attributes{
+    "href",     "src",      "action",   "formaction", "cite",        "poster",     "background", "xlink:href",
+    "data",     "codebase", "classid",  "archive",    "longdesc",    "usemap",     "lowsrc",     "dynsrc",
+    "ping",     "manifest", "profile",  "icon",       "srcset",      "imagesrcset"};
+// SVG animation elements: to= from= by= values= can set an href (<set
+// attributeName="href" to="javascript:...">).
+constexpr std::array<std::string_view, 5> svg_animation_tags{"animate", "set", "animatemotion", "animatetransform",
+                                                             "animatecolor"};
 
 template <std::size_t N>
 bool one_of(std::string_view s, const std::array<std::string_view, N>& set) noexcept {
@@ -56,8 +67,15 @@ bool one_of(std::string_view s, const std::array<std::string_view, N>& set) noex
   return false;
 }
 
-attr_kind kind_of(std::string_view attr) noexcept {
-  if (one_of(attr, url_attributes)) return attr_kind::url;
+attr_kind kind_of(std::string_view tag, std::string_view attr) noexcept {
+  if (one_of(attr, url_attributes) || attr == "xml:base") return attr_kind::url;
+  // <meta http-equiv=refresh content="0;url=...">: the attribute that says
+  // refresh may come after content, so every meta content is a URL.
+  if (tag == "meta" && attr == "content") return attr_kind::url;
+  if (one_of(tag, svg_animation_tags)) {
+    if (attr == "to" || attr == "from" || attr == "by") return attr_kind::url;
+    if (attr == "values") return attr_kind::url_list;
+  }
   if (attr.starts_with("on") || attr == "style" || attr == "srcdoc") return attr_kind::forbidden;
   return attr_kind::plain;
 }
@@ -243,7 +261,7 @@ class scanner {
   }
 
   std::size_t begin_value_state(std::size_t next) {
-    kind_ = kind_of(attr_);
+    kind_ = kind_of(tag_, attr_);
     return go(state::before_attr_value, next);
   }
 
@@ -307,6 +325,8 @@ class scanner {
     escaping e = escaping::html_attribute;
     if (kind_ == attr_kind::url)
       e = (!value_has_text_ && !value_has_slot_) ? escaping::url : escaping::url_component;
+    else if (kind_ == attr_kind::url_list)
+      e = escaping::url_component;
     plan_.escapings.push_back(e);
     value_has_slot_ = true;
     if (st_ == state::attr_value_unquoted && !quote_rewrite_) {

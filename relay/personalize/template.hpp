@@ -31,9 +31,19 @@
 // tokenizer finds where the slot falls:
 //   text content, <title>, <textarea>            html_text
 //   attribute value (quoted or not)              html_attribute
-//   value of href src action formaction cite poster background xlink:href:
+//   value of a URL-bearing attribute, on any element: href src action
+//   formaction cite poster background xlink:href xml:base data codebase
+//   classid archive longdesc usemap lowsrc dynsrc ping manifest profile icon
+//   srcset imagesrcset; <meta content> (a refresh's "0;url=..."; so any meta
+//   content, description too, takes a URL); to= from= by= of the SVG
+//   animation elements (animate set animateMotion animateTransform
+//   animateColor: they can set an href):
 //     the slot starts the value (only whitespace before it)  url
 //     anywhere after                                           url_component
+//   (url escaping %-encodes whitespace, so a slot starting a srcset or ping
+//   value stays one URL and cannot start a second candidate; url_component
+//   also encodes ':' and ',', so a later slot cannot bring a scheme)
+//   values= of an SVG animation element (';'-separated)       url_component
 //   an unquoted attribute value holding a slot is rewritten with double
 //     quotes (`<a title={{x}}>` compiles to `<a title="{{x}}">`), so an empty
 //     or spaced value cannot shift the following attributes

@@ -44,7 +44,10 @@ BOOST_AUTO_TEST_CASE(slot_escaping_follows_where_it_falls) {
            row{"<p title='a {{x}}'>", escaping::html_attribute},
            row{"<p title={{x}}>", escaping::html_attribute},
            row{"<p data-x = \"{{x}}\" >", escaping::html_attribute},
-           row{"<img alt=\"\" srcset=\"{{x}}\">", escaping::html_attribute},
+           row{"<img alt=\"\" srcset=\"{{x}}\">", escaping::url},
+           row{"<meta name=\"x\" value=\"{{x}}\">", escaping::html_attribute},
+           row{"<p to=\"{{x}}\">", escaping::html_attribute},
+           row{"<p values=\"{{x}}\">", escaping::html_attribute},
            row{"<a href=\"{{x}}\">", escaping::url},
            row{"<a HREF=' {{x}} '>", escaping::url},
            row{"<a href={{x}}>", escaping::url},
@@ -62,6 +65,62 @@ BOOST_AUTO_TEST_CASE(slot_escaping_follows_where_it_falls) {
        }) {
     BOOST_TEST((escaping_of(r.html) == r.e), r.html << " -> " << to_string(escaping_of(r.html)));
   }
+}
+
+BOOST_AUTO_TEST_CASE(every_url_bearing_attribute_takes_url_escaping) {
+  // Each attribute that holds a URL a client may load or follow (template.hpp
+  // lists them): a slot starting its value is a url, a later one a component.
+  for (const std::string_view tag_attr : {
+           "a href", "img src", "form action", "button formaction", "q cite", "video poster", "td background",
+           "use xlink:href", "svg xml:base", "object data", "object codebase", "object classid", "object archive",
+           "img longdesc", "img usemap", "img lowsrc", "img dynsrc", "a ping", "html manifest", "head profile",
+           "command icon", "source srcset", "img srcset", "link imagesrcset", "meta content", "set to",
+           "animate from", "animate by", "animateMotion to", "animateTransform from", "animateColor to",
+           "OBJECT DATA", "Meta Content"}) {
+    const std::size_t sp = tag_attr.find(' ');
+    const std::string tag(tag_attr.substr(0, sp)), attr(tag_attr.substr(sp + 1));
+    BOOST_TEST_CONTEXT(tag_attr) {
+      BOOST_TEST((escaping_of("<" + tag + " " + attr + "=\"{{x}}\">") == escaping::url));
+      BOOST_TEST((escaping_of("<" + tag + " " + attr + "={{x}}>") == escaping::url));
+      BOOST_TEST((escaping_of("<" + tag + " " + attr + "=\"https://e.example/{{x}}\">") == escaping::url_component));
+    }
+  }
+  // values= lists URLs separated by ';', which url escaping keeps: always a component.
+  BOOST_TEST((escaping_of("<animate attributeName=\"href\" values=\"{{x}}\">") == escaping::url_component));
+  BOOST_TEST((escaping_of("<set attributeName=\"href\" values=\"{{x}}\">") == escaping::url_component));
+}
+
+BOOST_AUTO_TEST_CASE(javascript_from_contact_data_is_neutralized_in_every_url_attribute) {
+  // The issue's cases: <object data>, <meta http-equiv=refresh content=...url=>, srcset.
+  const map_source v{{"contact.x", "javascript:alert(1)"},
+                     {"contact.img", "https://cdn.example/a.png 1x, javascript:alert(1) 2x"},
+                     {"contact.ok", "https://cdn.example/a.png"}};
+  BOOST_TEST(render_with("<object data=\"{{x}}\"></object>", context::html, v) == "<object data=\"#\"></object>");
+  BOOST_TEST(render_with("<meta http-equiv=\"refresh\" content=\"{{x}}\">", context::html, v) ==
+             "<meta http-equiv=\"refresh\" content=\"#\">");
+  BOOST_TEST(render_with("<meta http-equiv=\"refresh\" content=\"0;url={{x}}\">", context::html, v) ==
+             "<meta http-equiv=\"refresh\" content=\"0;url=javascript%3Aalert%281%29\">");
+  BOOST_TEST(render_with("<meta content=\"0; URL={{x}}\" http-equiv=\"Refresh\">", context::html, v) ==
+             "<meta content=\"0; URL=javascript%3Aalert%281%29\" http-equiv=\"Refresh\">");
+  BOOST_TEST(render_with("<img srcset=\"{{x}}\">", context::html, v) == "<img srcset=\"#\">");
+  BOOST_TEST(render_with("<set attributeName=\"href\" to=\"{{x}}\"/>", context::html, v) ==
+             "<set attributeName=\"href\" to=\"#\"/>");
+  BOOST_TEST(render_with("<animate attributeName=\"href\" values=\"https://e.example/;{{x}}\"/>", context::html, v) ==
+             "<animate attributeName=\"href\" values=\"https://e.example/;javascript%3Aalert%281%29\"/>");
+  BOOST_TEST(render_with("<svg xml:base=\"{{x}}\">", context::html, v) == "<svg xml:base=\"#\">");
+  // A slot starting a srcset stays one URL (whitespace %-encoded): it cannot
+  // start a second candidate; a later slot cannot bring a scheme (':' ','
+  // and spaces %-encoded).
+  BOOST_TEST(render_with("<img srcset=\"{{img}} 2x\">", context::html, v) ==
+             "<img srcset=\"https://cdn.example/a.png%201x,%20javascript:alert(1)%202x 2x\">");
+  BOOST_TEST(render_with("<img srcset=\"https://cdn.example/a.png 1x, {{x}} 2x\">", context::html, v) ==
+             "<img srcset=\"https://cdn.example/a.png 1x, javascript%3Aalert%281%29 2x\">");
+  BOOST_TEST(render_with("<img srcset=\"https://cdn.example/b.png 1x,{{img}}\">", context::html, v) ==
+             "<img srcset=\"https://cdn.example/b.png 1x,"
+             "https%3A%2F%2Fcdn.example%2Fa.png%201x%2C%20javascript%3Aalert%281%29%202x\">");
+  BOOST_TEST(render_with("<source srcset=\"{{ok}}\">", context::html, v) == "<source srcset=\"https://cdn.example/a.png\">");
+  BOOST_TEST(render_with("<object data={{x}} type=\"text/html\">", context::html, v) ==
+             "<object data=\"#\" type=\"text/html\">");
 }
 
 BOOST_AUTO_TEST_CASE(a_later_slot_in_a_url_value_is_a_component) {
