@@ -1,7 +1,8 @@
 """What the fixture checkers (tests/unit/mime/check_mime.py,
-tests/unit/personalize/check_message_template.py) share: failure bookkeeping,
-Python's email parser as the independent judge, the C++ tool runner and the
-loop over a fixture directory. Python 3 stdlib only."""
+tests/unit/personalize/check_message_template.py, check_merge_injection.py)
+share: failure bookkeeping, Python's email parser as the independent judge, the
+codecs mail readers use for Japanese charset labels, the C++ tool runner and
+the loop over a fixture directory. Python 3 stdlib only."""
 
 import email
 import email.policy
@@ -16,6 +17,14 @@ def check(cond, what):
     if not cond:
         failures.append(what)
         print("FAIL:", what)
+
+
+# Mail readers read these labels with the Windows tables (see charset.hpp).
+CODECS = {"shift_jis": "cp932", "sjis": "cp932", "windows-31j": "cp932", "cp932": "cp932",
+          "euc-jp": "euc_jp", "iso-2022-jp": "iso2022_jp", "us-ascii": "utf-8", "": "utf-8"}
+# CP932 vs JIS X 0208 mapping differences (Python's iso2022_jp/euc_jp use the JIS ones).
+JIS_NORMALIZE = str.maketrans({"\uff5e": "\u301c", "\u2225": "\u2016", "\uff0d": "\u2212",
+                               "\uffe0": "\u00a2", "\uffe1": "\u00a3", "\uffe2": "\u00ac"})
 
 
 def parse(data):

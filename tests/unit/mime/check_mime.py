@@ -15,14 +15,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "support"))
-from email_checks import check, defects, main, parse, run_tool  # noqa: E402
-
-# Mail readers read these labels with the Windows tables (see charset.hpp).
-CODECS = {"shift_jis": "cp932", "sjis": "cp932", "windows-31j": "cp932", "cp932": "cp932",
-          "euc-jp": "euc_jp", "iso-2022-jp": "iso2022_jp", "us-ascii": "utf-8", "": "utf-8"}
-# CP932 vs JIS X 0208 mapping differences (Python's iso2022_jp/euc_jp use the JIS ones).
-JIS_NORMALIZE = str.maketrans({"\uff5e": "\u301c", "\u2225": "\u2016", "\uff0d": "\u2212",
-                               "\uffe0": "\u00a2", "\uffe1": "\u00a3", "\uffe2": "\u00ac"})
+from email_checks import CODECS, JIS_NORMALIZE, check, defects, main, parse, run_tool  # noqa: E402
 
 def py_text(part):
     payload = part.get_payload(decode=True) or b""
