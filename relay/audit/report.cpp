@@ -8,6 +8,7 @@
 
 #include "relay/audit/line_format.hpp"
 #include "relay/audit/text_table.hpp"
+#include "relay/core/address.hpp"
 
 namespace kizuna::audit {
 
@@ -110,9 +111,14 @@ std::optional<optout_match> optout_index::violated_by(const stored_record& r) co
   if (!is_delivery(r)) return std::nullopt;
   const impl::entry* best = nullptr;
   std::string subject;
-  if (impl_->find(impl_->addresses, r.rcpt, r, &best)) subject = r.rcpt;
-  if (const auto at = r.rcpt.rfind('@'); at != std::string::npos) {
-    const std::string_view domain = std::string_view(r.rcpt).substr(at + 1);
+  // A record written before an address spelling was known to be the same
+  // mailbox ("alice"@example.com) is matched by the mailbox it names.
+  std::string normalized;
+  if (!looks_normalized(r.rcpt)) normalized = normalize_address(r.rcpt).value_or(r.rcpt);
+  const std::string_view rcpt = normalized.empty() ? std::string_view(r.rcpt) : std::string_view(normalized);
+  if (impl_->find(impl_->addresses, rcpt, r, &best)) subject = rcpt;
+  if (const auto at = rcpt.rfind('@'); at != std::string::npos) {
+    const std::string_view domain = rcpt.substr(at + 1);
     if (impl_->find(impl_->domains, domain, r, &best)) subject = "@" + std::string(domain);
   }
   if (!best) return std::nullopt;

@@ -60,12 +60,6 @@ constexpr std::string_view report_help =
     "opt-out, or the log missing or unreadable, 64 usage, 69 Redis unreachable,\n"
     "74 cannot write the output, 78 invalid configuration.\n";
 
-bool already_normal(std::string_view s) {
-  return !s.empty() && std::none_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || static_cast<unsigned char>(c) >= 0x80 || c == ' ' || c == '\t';
-  });
-}
-
 struct optout_loader {
   audit::optout_index& index;
   std::uint64_t keys = 0;
@@ -84,7 +78,7 @@ struct optout_loader {
     }
     ++keys;
     std::string name(subject);
-    if (!already_normal(name)) {
+    if (!looks_normalized(name)) {
       auto n = domain ? normalize_domain(name) : normalize_address(name);
       if (n) name = std::move(*n);
     }

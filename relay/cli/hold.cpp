@@ -13,6 +13,7 @@
 #include "relay/cli/redis_session.hpp"
 #include "relay/cli/subcommands.hpp"
 #include "relay/config/loader.hpp"
+#include "relay/core/address.hpp"
 #include "relay/core/dot_stuffing.hpp"
 #include "relay/delivery/copy_plan.hpp"
 #include "relay/delivery/downstream_pool.hpp"
@@ -186,10 +187,13 @@ asio::awaitable<int> release(redis_session& redis, const loaded& all, const deli
       continue;
     }
     const auto& [h, bytes] = *got;
-    auto data = co_await store::fetch_recipient(redis.client(), redis.prefix(), h.address, check.needs, {},
+    // Held before a spelling was known to be the same mailbox ("alice"@...):
+    // the opt-out is checked under the mailbox's one key.
+    const std::string address = normalize_address(h.address).value_or(h.address);
+    auto data = co_await store::fetch_recipient(redis.client(), redis.prefix(), address, check.needs, {},
                                                 std::chrono::system_clock::now());
     if (!data) co_return redis.unreachable(data.error());
-    policy::inputs in{h.address, &data->data, {true, true, h.campaign.empty() ? std::nullopt : std::optional(h.campaign), h.category},
+    policy::inputs in{address, &data->data, {true, true, h.campaign.empty() ? std::nullopt : std::optional(h.campaign), h.category},
                       std::chrono::system_clock::now()};
     const policy::decision d = policy::evaluate(check, in);
     if (d.action != policy::action::relay) {

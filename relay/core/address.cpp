@@ -2,10 +2,13 @@
 
 #include <arpa/inet.h>
 #include <idn2.h>
+#include <unicase.h>
+#include <uninorm.h>
 
 #include <cstdlib>
 #include <memory>
 
+#include "relay/core/ascii.hpp"
 #include "relay/core/utf8.hpp"
 
 namespace kizuna {
@@ -47,20 +50,22 @@ bool is_special(char c) {
   }
 }
 
-// "[192.0.2.1]" or "[IPv6:2001:db8::1]" (RFC 5321 §4.1.3), lower-cased.
+// "[192.0.2.1]" or "[IPv6:2001:db8::1]" (RFC 5321 §4.1.3), in canonical text.
 std::expected<std::string, std::string> normalize_literal(std::string_view d) {
   if (d.size() < 3 || d.back() != ']') return std::unexpected("unterminated address literal");
-  std::string inner(d.substr(1, d.size() - 2));
+  const std::string inner(d.substr(1, d.size() - 2));
+  const bool v6 = istarts_with(inner, "ipv6:");
   unsigned char buf[16];
-  if (inner.size() > 5 && (inner.compare(0, 5, "IPv6:") == 0 || inner.compare(0, 5, "ipv6:") == 0 ||
-                           inner.compare(0, 5, "IPV6:") == 0)) {
+  if (v6) {
     if (inet_pton(AF_INET6, inner.c_str() + 5, buf) != 1) return std::unexpected("invalid IPv6 address literal");
   } else if (inet_pton(AF_INET, inner.c_str(), buf) != 1) {
     return std::unexpected("invalid address literal");
   }
-  std::string out;
-  append_lower(out, d);
-  return out;
+  // One spelling per address: the canonical text of the parsed address
+  // ("[IPv6:2001:DB8:0::1]" and "[ipv6:2001:db8::1]" are one mailbox).
+  char text[INET6_ADDRSTRLEN];
+  if (!inet_ntop(v6 ? AF_INET6 : AF_INET, buf, text, sizeof text)) return std::unexpected("invalid address literal");
+  return std::string(v6 ? "[ipv6:" : "[") + text + "]";
 }
 
 // A lower-case A-label domain: labels of letters, digits and hyphens.
@@ -84,6 +89,83 @@ std::expected<void, std::string> check_ldh(std::string_view d) {
 struct idn2_free_deleter {
   void operator()(char* p) const { idn2_free(p); }
 };
+
+// RFC 5322 §3.2.3 atext, with RFC 6531's UTF8-non-ascii: what a local part may
+// hold unquoted. Dots are checked separately (permissively: see the header).
+bool is_atext(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  if (u >= 0x80) return true;
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
+    case '/': case '=': case '?': case '^': case '_': case '`': case '{': case '|': case '}': case '~':
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Content that reads the same unquoted: atext and dots only (leading, trailing
+// and repeated dots included, as the unquoted form accepts them).
+bool is_dot_atom_text(std::string_view s) {
+  for (char c : s)
+    if (c != '.' && !is_atext(c)) return false;
+  return true;
+}
+
+struct unquoted {
+  std::string content;  // quoted-pairs unescaped
+  std::size_t end = 0;  // index just past the closing quote
+};
+
+// The quoted-string at the front of `s` (RFC 5322 §3.2.4): its content with
+// each quoted-pair reduced to the character it quotes.
+std::expected<unquoted, std::string> unquote(std::string_view s) {
+  unquoted q;
+  std::size_t i = 1;
+  for (; i < s.size() && s[i] != '"'; ++i) {
+    if (s[i] == '\\') {
+      if (++i >= s.size()) break;
+    }
+    q.content.push_back(s[i]);
+  }
+  if (i >= s.size()) return std::unexpected("unterminated quoted local part");
+  q.end = i + 1;
+  return q;
+}
+
+// The canonical quoted spelling of a content that needs quotes: only '"' and
+// '\\' are escaped (RFC 5322 §3.2.4 qtext is everything else printable).
+std::string requote(std::string_view content) {
+  std::string out = "\"";
+  for (char c : content) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+struct free_deleter {
+  void operator()(uint8_t* p) const { std::free(p); }
+};
+
+// The local part's case-folded form: ASCII lower-cased; a non-ASCII (RFC 6531)
+// local part also lower-cased by Unicode's rules and put in NFC, so composed
+// and decomposed spellings of one name are one key.
+std::expected<std::string, std::string> fold_local(std::string_view local) {
+  if (all_ascii(local)) {
+    std::string out;
+    out.reserve(local.size());
+    append_lower(out, local);
+    return out;
+  }
+  std::size_t n = 0;
+  std::unique_ptr<uint8_t, free_deleter> folded(
+      u8_tolower(reinterpret_cast<const uint8_t*>(local.data()), local.size(), nullptr, UNINORM_NFC, nullptr, &n));
+  if (!folded) return std::unexpected("local part cannot be normalized");
+  return std::string(reinterpret_cast<const char*>(folded.get()), n);
+}
 
 }  // namespace
 
@@ -118,40 +200,55 @@ std::expected<std::string, std::string> normalize_address(std::string_view addre
     if (is_control(c)) return std::unexpected("control character in address");
   if (!is_valid_utf8(address)) return std::unexpected("address is not valid UTF-8");
 
-  // Split at the '@' that ends the local part.
+  // Split at the '@' that ends the local part; a quoted local part is reduced to
+  // its content (quoted-pairs unescaped) here.
+  std::string content;
+  bool quoted = false;
   std::size_t at = std::string_view::npos;
   if (address.front() == '"') {
-    std::size_t i = 1;
-    for (; i < address.size() && address[i] != '"'; ++i)
-      if (address[i] == '\\') ++i;  // quoted-pair: the next character is literal
-    if (i >= address.size()) return std::unexpected("unterminated quoted local part");
-    if (i + 1 >= address.size() || address[i + 1] != '@')
+    auto q = unquote(address);
+    if (!q) return std::unexpected(q.error());
+    content = std::move(q->content);
+    at = q->end;
+    if (at >= address.size() || address[at] != '@')
       return std::unexpected("a quoted local part must be followed by '@'");
-    if (i == 1) return std::unexpected("empty local part");
-    at = i + 1;
+    quoted = true;
   } else {
     at = address.find('@');
     if (at == std::string_view::npos) return std::unexpected("no '@' in address");
-    for (char c : address.substr(0, at))
+    content.assign(address.substr(0, at));
+    for (char c : content)
       if (is_special(c)) return std::unexpected(std::string("invalid character '") + c + "' in local part");
   }
-  const std::string_view local = address.substr(0, at);
   const std::string_view domain = address.substr(at + 1);
-  if (local.empty()) return std::unexpected("empty local part");
+  if (content.empty()) return std::unexpected("empty local part");
   if (domain.find('@') != std::string_view::npos) return std::unexpected("more than one '@'");
   if (domain.empty()) return std::unexpected("empty domain");
-  if (local.size() > max_local) return std::unexpected("local part longer than 64 octets");
   if (trim(domain).size() != domain.size()) return std::unexpected("space around the domain");
+
+  auto local = fold_local(content);
+  if (!local) return std::unexpected(local.error());
+  // A quoted string whose content is a dot-atom is the same mailbox written
+  // unquoted (RFC 5321 §4.1.2, RFC 5322 §3.4.1); only a content that needs the
+  // quotes keeps them, in one canonical spelling.
+  std::string out = quoted && !is_dot_atom_text(*local) ? requote(*local) : std::move(*local);
+  if (out.size() > max_local) return std::unexpected("local part longer than 64 octets");
 
   auto d = normalize_domain(domain);
   if (!d) return std::unexpected(d.error());
-  std::string out;
-  out.reserve(local.size() + 1 + d->size());
-  append_lower(out, local);  // ASCII only: UTF-8 bytes are >= 0x80 and stay as they are
   out.push_back('@');
   out += *d;
   if (out.size() > max_address) return std::unexpected("address longer than 254 octets");
   return out;
+}
+
+bool looks_normalized(std::string_view s) noexcept {
+  if (s.empty()) return false;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((c >= 'A' && c <= 'Z') || u >= 0x80 || u <= 0x20 || c == '"' || c == '\\' || c == '[') return false;
+  }
+  return true;
 }
 
 std::string domain_of(std::string_view normalized) {

@@ -54,6 +54,20 @@ BOOST_AUTO_TEST_CASE(a_delivery_after_an_address_optout_is_a_violation) {
   BOOST_TEST(idx.violated_by(delivery("a@example.org", after, "receipt")).has_value());
 }
 
+// Issue 10, defect 1: records of copies sent to "alice"@example.com (written
+// before that spelling was known to be alice's mailbox) are deliveries to alice.
+BOOST_AUTO_TEST_CASE(any_spelling_of_the_mailbox_in_a_record_is_a_violation) {
+  optout_index idx;
+  idx.add_address("alice@example.com", "*", optout_at);
+  idx.add_domain("xn--bcher-kva.example", "*", optout_at);
+  for (const char* rcpt : {"\"alice\"@example.com", "\"Alice\"@Example.Com", "\"al\\ice\"@example.com",
+                           "ALICE@example.com", "\"bob\"@b\xc3\xbc" "cher.example"}) {
+    auto m = idx.violated_by(delivery(rcpt, after));
+    BOOST_TEST(m.has_value(), rcpt);
+  }
+  BOOST_TEST(!idx.violated_by(delivery("\"alice.x\"@example.com", after)).has_value());
+}
+
 BOOST_AUTO_TEST_CASE(only_deliveries_count) {
   optout_index idx;
   idx.add_address("a@example.org", "*", optout_at);

@@ -66,12 +66,46 @@ BOOST_AUTO_TEST_CASE(enforces_rfc5321_lengths) {
   BOOST_TEST(rejected(local64 + "@" + domain + "d"));
 }
 
-BOOST_AUTO_TEST_CASE(quoted_local_parts_keep_their_quotes_and_may_hold_at_signs) {
+BOOST_AUTO_TEST_CASE(quoted_local_parts_that_need_quotes_keep_one_spelling) {
   BOOST_TEST(norm("\"John Doe\"@Example.com") == "\"john doe\"@example.com");
+  BOOST_TEST(norm("\"John\\ Doe\"@Example.com") == "\"john doe\"@example.com");
   BOOST_TEST(norm("\"a@b\"@example.com") == "\"a@b\"@example.com");
   BOOST_TEST(norm("\"a\\\"b\"@example.com") == "\"a\\\"b\"@example.com");
+  BOOST_TEST(norm("\"a\\\\b\"@example.com") == "\"a\\\\b\"@example.com");
   BOOST_TEST(domain_of("\"a@b\"@example.com") == "example.com");
   BOOST_TEST(rejected("\"a\"b@example.com"));
+  BOOST_TEST(rejected("\"a\tb\"@example.com"));  // controls are refused quoted too
+  BOOST_TEST(rejected("\"\\\"@example.com"));   // the quote is escaped: unterminated
+}
+
+// Defect 1 of issue 10: an opt-out of alice@example.com was bypassed by these.
+BOOST_AUTO_TEST_CASE(quoted_dot_atoms_are_the_unquoted_mailbox) {
+  for (const char* spelling : {"\"alice\"@example.com", "\"Alice\"@Example.Com", "\"al\\ice\"@example.com",
+                               "\"\\a\\l\\i\\c\\e\"@EXAMPLE.com", " \"ALICE\"@example.com ",
+                               "alice@example\xef\xbc\x8e" "com", "alice@example\xe3\x80\x82" "com",
+                               "alice@\xef\xbd\x85xample.com"})
+    BOOST_TEST(norm(spelling) == "alice@example.com", spelling);
+  BOOST_TEST(norm("\"alice\"@bücher.example") == "alice@xn--bcher-kva.example");
+  BOOST_TEST(norm("\"Alice\"@XN--BCHER-KVA.example") == "alice@xn--bcher-kva.example");
+  BOOST_TEST(norm("\"taro..yamada.\"@docomo.ne.jp") == "taro..yamada.@docomo.ne.jp");
+  BOOST_TEST(norm("\"山田\"@例え.jp") == "山田@xn--r8jz45g.jp");
+  BOOST_TEST(norm("\"a+tag\"@example.com") == "a+tag@example.com");
+}
+
+BOOST_AUTO_TEST_CASE(non_ascii_local_parts_are_case_folded_and_nfc) {
+  // é composed (U+00E9), decomposed (e U+0301), and É (U+00C9, E U+0301).
+  const std::string key = norm("jos\xc3\xa9@example.com");
+  BOOST_TEST(norm("jose\xcc\x81@example.com") == key);
+  BOOST_TEST(norm("JOS\xc3\x89@example.com") == key);
+  BOOST_TEST(norm("\"JOSE\xcc\x81\"@example.com") == key);
+  BOOST_TEST(norm("jose@example.com") != key);
+  // NFD in the domain: libidn2 composes before mapping.
+  BOOST_TEST(norm("a@bu\xcc\x88" "cher.example") == "a@xn--bcher-kva.example");
+}
+
+BOOST_AUTO_TEST_CASE(address_literals_have_one_spelling) {
+  BOOST_TEST(norm("x@[IPv6:2001:DB8:0:0::1]") == "x@[ipv6:2001:db8::1]");
+  BOOST_TEST(norm("x@[iPv6:2001:db8::1]") == "x@[ipv6:2001:db8::1]");
 }
 
 BOOST_AUTO_TEST_CASE(tolerates_japanese_carrier_dots) {
