@@ -65,7 +65,7 @@ class decoder {
 // When the node is not a mapping that is reported once and every read finds nothing.
 class fields {
  public:
-  using entry = std::pair<yaml_node, yaml_node>;
+  using entry = yaml_entry;
 
   fields(decoder& d, const yaml_node& node, std::string path);
   ~fields();

@@ -18,6 +18,8 @@
 
 namespace kizuna::config {
 
+struct yaml_entry;
+
 struct yaml_node {
   enum class kind { null, scalar, list, mapping };
 
@@ -26,13 +28,21 @@ struct yaml_node {
   bool plain = true;  // scalar written without quotes or tag
   int line = 0;       // 1-based; 0 when unknown
   int column = 0;
-  std::vector<yaml_node> items;                          // list
-  std::vector<std::pair<yaml_node, yaml_node>> entries;  // mapping, in file order, duplicates kept
+  std::vector<yaml_node> items;     // list
+  std::vector<yaml_entry> entries;  // mapping, in file order, duplicates kept
 
   bool is_null() const { return type == kind::null; }
   bool is_scalar() const { return type == kind::scalar; }
   bool is_list() const { return type == kind::list; }
   bool is_mapping() const { return type == kind::mapping; }
+};
+
+// One key: value of a mapping. A struct rather than std::pair<yaml_node, yaml_node>:
+// a pair of the still-incomplete yaml_node inside yaml_node is not valid C++
+// (libstdc++ with clang refuses it; GCC happens to accept it).
+struct yaml_entry {
+  yaml_node first;   // the key
+  yaml_node second;  // the value
 };
 
 inline constexpr int yaml_max_depth = 64;
