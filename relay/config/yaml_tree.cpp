@@ -2,7 +2,11 @@
 #include "relay/config/yaml_tree.hpp"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
+
+#include <sstream>
 
 namespace kizuna::config {
 namespace {
@@ -18,6 +22,48 @@ std::string tab_hint(std::string_view text, int line) {
   auto indent = text.substr(0, text.find_first_not_of(" \t"));
   return indent.find('\t') != std::string_view::npos ? " (tabs are not allowed in indentation)" : "";
 }
+
+// The document structure of a file, from the parser's events: how many
+// documents (counting stops at two) and where the second one's content starts.
+// YAML::LoadAll is not used: yaml-cpp 0.7 loops forever (and without bound in
+// memory) on a stray ',' at the top level, starting the same empty document
+// again and again; here that shows as a second document at the first one's
+// position and ends the parse.
+class document_scan final : public YAML::EventHandler {
+ public:
+  int documents = 0;
+  YAML::Mark first_start, second_start, second_content;
+  bool second_has_content = false;
+
+  void OnDocumentStart(const YAML::Mark& m) override {
+    if (++documents == 1) first_start = m;
+    else if (documents == 2) second_start = m;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override { node(m); }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    node(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    node(m);
+  }
+  void OnMapEnd() override {}
+
+  // The parser started the second document where the first one started: it
+  // cannot get past the token there.
+  bool stuck() const { return documents == 2 && second_start.pos == first_start.pos; }
+
+ private:
+  void node(const YAML::Mark& m) {
+    if (documents == 2 && !second_has_content) {
+      second_has_content = true;
+      second_content = m;
+    }
+  }
+};
 
 class converter {
  public:
@@ -83,21 +129,36 @@ class converter {
 }  // namespace
 
 std::expected<yaml_node, diagnostic> parse_yaml(std::string_view text, const std::string& file) {
-  std::vector<YAML::Node> documents;
+  const std::string input(text);
+  document_scan scan;
+  YAML::Node document;
   try {
-    documents = YAML::LoadAll(std::string(text));
+    std::istringstream stream(input);
+    YAML::Parser parser(stream);
+    while (scan.documents < 2 && parser.HandleNextDocument(scan)) {
+    }
+    if (scan.documents == 1) document = YAML::Load(input);
   } catch (const YAML::Exception& e) {
     // ParserException and friends carry the position the parser stopped at.
     return std::unexpected(diagnostic{file, one_based(e.mark.line), one_based(e.mark.column),
                                       "invalid YAML: " + e.msg + tab_hint(text, e.mark.line)});
   }
-  if (documents.empty()) return yaml_node{.line = 1, .column = 1};
-  if (documents.size() > 1) {
-    const auto mark = documents[1].Mark();
+  if (scan.documents == 0) return yaml_node{.line = 1, .column = 1};
+  if (scan.stuck()) {
+    const auto mark = scan.second_start;
+    const auto at = static_cast<std::size_t>(mark.pos);
+    const unsigned char c = at < text.size() ? static_cast<unsigned char>(text[at]) : 0;
+    return std::unexpected(diagnostic{
+        file, one_based(mark.line), one_based(mark.column),
+        c > 0x20 && c < 0x7f ? fmt::format("invalid YAML: unexpected '{}'", static_cast<char>(c))
+                             : std::string("invalid YAML: the parser cannot continue here")});
+  }
+  if (scan.documents > 1) {
+    const auto mark = scan.second_has_content ? scan.second_content : scan.second_start;
     return std::unexpected(diagnostic{file, one_based(mark.line), one_based(mark.column),
                                       "only one YAML document is allowed in a file"});
   }
-  auto root = converter(file).convert(documents.front(), 0);
+  auto root = converter(file).convert(document, 0);
   if (root && root->is_null()) root->line = root->column = 1;
   return root;
 }

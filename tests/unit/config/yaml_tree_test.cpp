@@ -78,3 +78,19 @@ BOOST_AUTO_TEST_CASE(more_than_one_document_is_refused) {
   BOOST_REQUIRE(!doc.has_value());
   BOOST_TEST(doc.error().line == 3);
 }
+
+// yaml-cpp 0.7's LoadAll loops forever (memory growing) on a stray ',' at the
+// top level; found by tests/fuzz/fuzz_loaders. It must be an error at its place.
+BOOST_AUTO_TEST_CASE(a_stray_comma_is_an_error_not_a_hang) {
+  for (const char* text : {",", ",\n", "# c\n,\n", "  ,"}) {
+    auto doc = parse_yaml(text, "f.yaml");
+    BOOST_REQUIRE_MESSAGE(!doc.has_value(), text);
+    BOOST_TEST(doc.error().message == "invalid YAML: unexpected ','", text);
+    BOOST_TEST(doc.error().line >= 1);
+    BOOST_TEST(doc.error().column >= 1);
+  }
+  auto later = parse_yaml("# c\n,\n", "f.yaml");
+  BOOST_REQUIRE(!later.has_value());
+  BOOST_TEST(later.error().line == 2);
+  BOOST_TEST(later.error().column == 1);
+}
