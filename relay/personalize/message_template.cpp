@@ -161,6 +161,11 @@ rendered_copy render_copy(const message_template& t, const value_source& values,
 
   copy.bytes.reserve(m.bytes().size() + 1024);
   rw.render_to(copy.bytes);
+  // A re-encoded last part (base64, or quoted-printable ending in a soft line
+  // break) has no line end after its last line; a message does (RFC 5321
+  // §4.1.1.4: the end of data is CRLF "." CRLF), and a signature's body hash
+  // must cover what is sent.
+  if (!copy.bytes.empty() && copy.bytes.back() != '\n') copy.bytes += nl;
   return copy;
 }
 

@@ -20,6 +20,16 @@ constexpr auto tuple_awaitable = asio::as_tuple(use_awaitable);
 
 namespace {
 
+// Whether the concatenated buffers end in CRLF (or are empty: then "." alone
+// follows the DATA reply's CRLF).
+bool ends_with_crlf(std::span<const asio::const_buffer> buffers) {
+  char last[2] = {0, 0};
+  std::size_t seen = 0;
+  for (auto it = buffers.rbegin(); it != buffers.rend() && seen < 2; ++it)
+    for (std::size_t k = it->size(); k-- > 0 && seen < 2;) last[1 - seen++] = static_cast<const char*>(it->data())[k];
+  return seen == 0 || (seen == 2 && last[0] == '\r' && last[1] == '\n');
+}
+
 reply connection_lost(const error_code& ec) {
   return {451, "4.4.2", "downstream connection failed: " + ec.message()};
 }
@@ -358,9 +368,12 @@ asio::awaitable<copy_result> client_connection::send(const copy_request& req) {
     co_return result;
   }
   // 354 although nothing was accepted (a non-conforming server): end it empty.
-  static constexpr std::string_view dot = ".\r\n";
+  // The end of data is CRLF "." CRLF: a message whose last line has no line end
+  // gets one here (RFC 5321 §4.1.1.4), or the downstream would wait for it.
+  static constexpr std::string_view crlf_dot = "\r\n.\r\n";
   std::vector<asio::const_buffer> body;
   if (accepted > 0) body.assign(req.message.begin(), req.message.end());
+  const std::string_view dot = ends_with_crlf(body) ? crlf_dot.substr(2) : crlf_dot;
   body.emplace_back(dot.data(), dot.size());
   if (auto ec = co_await write(body, settings_.data_timeout)) { lost(ec); co_return result; }
   reply final_reply;

@@ -97,6 +97,30 @@ const map_source contact_b{{"contact.last_name", "X\r\nBcc: evil@example.com"},
 
 BOOST_AUTO_TEST_SUITE(message_template_tests)
 
+// Issue 10, defect 2: a re-encoded last part left the copy without a final
+// line end ("...SGkgWm8=" then "." on the wire: a DATA that never ends).
+BOOST_AUTO_TEST_CASE(every_copy_ends_with_a_line_end) {
+  const std::string text = "{{contact.last_name}} \xe6\xa7\x98";  // no final newline in the text
+  const std::string b64 = "e3tjb250YWN0Lmxhc3RfbmFtZX19IOanmA==";
+  const std::string qp = "{{contact.last_name}} =E6=A7=98=\r\n";  // ends in a soft line break
+  const std::string head = "From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\n";
+  for (const std::string& m :
+       {head + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64 + "\r\n",
+        head + "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64 + "\r\n",
+        head + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" + qp,
+        head + "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + text}) {
+    const message_template t = must_compile_message(m);
+    BOOST_TEST_REQUIRE(t.has_slots());
+    const rendered_copy c = render_copy(t, contact_a, headers_for("a@example.jp"));
+    BOOST_TEST(c.bytes.ends_with("\r\n"), c.bytes);
+    // The name was merged: 山田 as it is (8bit), in base64 or quoted-printable.
+    const bool merged = c.bytes.find("\xe5\xb1\xb1\xe7\x94\xb0") != std::string::npos ||
+                        c.bytes.find("5bGx55Sw") != std::string::npos ||
+                        c.bytes.find("=E5=B1=B1=E7=94=B0") != std::string::npos;
+    BOOST_TEST(merged);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(compiles_subject_and_text_parts_once) {
   const auto t = must_compile_message(read_file("personalize", "alternative_fields.eml"));
   BOOST_TEST(t.has_slots());
