@@ -4,20 +4,37 @@
 
 namespace kizuna::smtp {
 
-data_assembler::data_assembler(uint64_t max_bytes, uint64_t expected_size) : max_bytes_(max_bytes) {
+data_assembler::data_assembler(uint64_t max_bytes, uint64_t expected_size, bare_newline_mode bare)
+    : max_bytes_(max_bytes), bare_(bare) {
   data_.reserve(static_cast<std::size_t>(std::min(expected_size, max_bytes) + 64));
 }
 
 bool data_assembler::counted(std::size_t bytes) {
   received_ += bytes;
   if (received_ > max_bytes_) too_large_ = true;
-  return !too_large_ && !long_line_;  // past a limit: keep reading to the end, store nothing more
+  // Past a limit, or refusing: keep reading to the end, store nothing more.
+  return !too_large_ && !long_line_ && !refused_bare();
 }
 
 void data_assembler::feed_plain_lines(std::string_view run) {
   if (run.empty()) return;
   after_crlf_ = true;
   if (counted(run.size())) data_.append(run);
+}
+
+void data_assembler::store_normalized(std::string_view content) {
+  for (;;) {
+    const std::size_t cr = content.find('\r');
+    const std::string_view segment = content.substr(0, cr);
+    const std::size_t line_start = data_.size();
+    for (char c : segment)
+      if (c != '\0') data_.push_back(c);
+    // Every line this makes is content at a line start: stuff it (RFC 5321 §4.5.2).
+    if (data_.size() > line_start && data_[line_start] == '.') data_.insert(line_start, 1, '.');
+    data_.append("\r\n");
+    if (cr == std::string_view::npos) return;
+    content.remove_prefix(cr + 1);
+  }
 }
 
 data_assembler::status data_assembler::feed(const framed_line& line) {
@@ -31,11 +48,21 @@ data_assembler::status data_assembler::feed(const framed_line& line) {
   if (crlf && after_crlf_ && text == ".") return status::done;
   after_crlf_ = crlf;
   bare_lf_ = bare_lf_ || !crlf;
+  const bool has_cr = text.find('\r') != std::string_view::npos;
+  const bool has_nul = text.find('\0') != std::string_view::npos;
+  bare_cr_ = bare_cr_ || has_cr;
+  nul_ = nul_ || has_nul;
 
+  if (!counted(text.size() + 2)) return status::more;
+  if (has_cr || has_nul) {
+    // Unstuffed as the receiver must (RFC 5321 §4.5.2), then made clean lines.
+    if (text.starts_with('.')) text.remove_prefix(1);
+    store_normalized(text);
+    return status::more;
+  }
   // Canonical stuffing: unstuff as the receiver must, restuff as a sender must.
   if (text.starts_with('.') && (text.size() < 2 || text[1] != '.')) text.remove_prefix(1);
-
-  if (counted(text.size() + 2)) data_.append(text).append("\r\n");
+  data_.append(text).append("\r\n");
   return status::more;
 }
 

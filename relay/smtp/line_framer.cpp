@@ -42,7 +42,11 @@ std::string_view line_framer::take_plain_lines() {
   while (pos < end_ && base[pos] != '.') {
     const std::size_t limit = std::min(end_ - pos, max_line_ + 2);  // the line, CR and LF
     const auto* lf = static_cast<const char*>(std::memchr(base + pos, '\n', limit));
-    if (!lf || lf == base + pos || lf[-1] != '\r') break;
+    if (!lf || lf == base + pos) break;
+    // Its first CR must be the one before the LF, and no NUL: a bare CR or a NUL
+    // is for data_assembler::feed() to normalize or refuse.
+    const auto len = static_cast<std::size_t>(lf - (base + pos));
+    if (std::memchr(base + pos, '\r', len) != lf - 1 || std::memchr(base + pos, '\0', len)) break;
     pos = static_cast<std::size_t>(lf - base) + 1;
   }
   const std::string_view run(base + start_, pos - start_);

@@ -38,7 +38,8 @@ class line_framer {
   // the buffer within max_line + one read (only a partial line is carried over).
   std::optional<framed_line> next();
   // DATA's fast path: the complete lines at the front that need nothing done to
-  // them (each ends in CRLF, none starts with '.', none is past the limit),
+  // them (each ends in CRLF, none starts with '.', none holds a bare CR or a
+  // NUL, none is past the limit),
   // consumed and returned as one run, line endings included. Empty when the next
   // line needs next(). A message body is mostly such lines: this spares a
   // framed_line and two appends per line.

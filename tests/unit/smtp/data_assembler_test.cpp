@@ -283,7 +283,7 @@ BOOST_AUTO_TEST_CASE(the_plain_lines_fast_path_assembles_exactly_what_line_by_li
   // an end of data (maybe after a bare LF: not an end), and a command after it.
   const std::string pieces[] = {"plain line\r\n", "..stuffed\r\n", ".x unstuffed\r\n", "bare\n", "cr\rinside\r\n",
                                 std::string(45, 'L') + "\r\n", std::string(39, 'e') + "\r\n", "\r\n", "\n",
-                                ".\r\n", "QUIT\r\n", "x\r", "\n.\r\n"};
+                                ".\r\n", "QUIT\r\n", "x\r", "\n.\r\n", "nul\0byte\r\n", "\r.\r", "a\r\r\n"};
   unsigned seed = 2026;
   auto next = [&] { return (seed = seed * 1103515245u + 12345u) >> 16; };
   for (int round = 0; round < 4000; ++round) {
@@ -295,3 +295,78 @@ BOOST_AUTO_TEST_CASE(the_plain_lines_fast_path_assembles_exactly_what_line_by_li
     BOOST_TEST_REQUIRE(assemble(input, reads, true) == assemble(input, reads, false), input);
   }
 }
+
+BOOST_AUTO_TEST_SUITE(bare_cr_and_nul)
+
+// Issue 10, defect 4: a bare CR (and "\r.\r", "\r\n.\r") or a NUL went
+// downstream unchanged.
+BOOST_AUTO_TEST_CASE(bare_cr_becomes_a_line_end_and_the_line_it_makes_is_stuffed) {
+  data_assembler d(1000);
+  BOOST_TEST(d.feed(crlf("a\rb")) == status::more);
+  BOOST_TEST(d.feed(crlf("x\r.\r")) == status::more);  // "\r.\r": no end of data, and none downstream
+  BOOST_TEST(d.feed(crlf(".\r")) == status::more);      // after CRLF, ".\r" is not "." either
+  BOOST_TEST(d.feed(crlf("..\r.y")) == status::more);
+  BOOST_TEST(d.feed(crlf(".")) == status::done);
+  BOOST_TEST(d.take() == "a\r\nb\r\nx\r\n..\r\n\r\n\r\n\r\n..\r\n..y\r\n");
+  BOOST_TEST(d.had_bare_cr());
+  BOOST_TEST(!d.had_nul());
+  BOOST_TEST(!d.refused_bare());
+}
+
+BOOST_AUTO_TEST_CASE(nul_bytes_are_dropped) {
+  data_assembler d(1000);
+  BOOST_TEST(d.feed(crlf(std::string_view("a\0b\0", 4))) == status::more);
+  BOOST_TEST(d.feed(crlf(std::string_view("\0", 1))) == status::more);
+  BOOST_TEST(d.feed(crlf(".")) == status::done);
+  BOOST_TEST(d.take() == "ab\r\n\r\n");
+  BOOST_TEST(d.had_nul());
+}
+
+BOOST_AUTO_TEST_CASE(reject_mode_stores_nothing_after_a_bare_line_end_or_nul) {
+  for (const framed_line& l : {crlf("a\rb"), bare("a"), crlf(std::string_view("a\0", 2))}) {
+    data_assembler d(1000, 0, bare_newline_mode::reject);
+    BOOST_TEST(d.feed(crlf("ok")) == status::more);
+    BOOST_TEST(!d.refused_bare());
+    BOOST_TEST(d.feed(l) == status::more);
+    BOOST_TEST(d.feed(crlf("more")) == status::more);
+    BOOST_TEST(d.feed(crlf(".")) == status::done);  // read to the end: the session answers then
+    BOOST_TEST(d.refused_bare());
+    BOOST_TEST(d.take() == "ok\r\n");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_clean_message_is_not_refused_in_reject_mode) {
+  data_assembler d(1000, 0, bare_newline_mode::reject);
+  BOOST_TEST(d.feed(crlf("..a")) == status::more);
+  BOOST_TEST(d.feed(crlf(".")) == status::done);
+  BOOST_TEST(!d.refused_bare());
+  BOOST_TEST(d.take() == "..a\r\n");
+}
+
+// Whatever bytes a client sends, what is stored is canonical wire form: every
+// CR is followed by LF and every LF preceded by CR, no NUL, no line that reads
+// as end of data, and every line starting with '.' stuffed.
+BOOST_AUTO_TEST_CASE(stored_message_is_always_clean_wire_form) {
+  const std::string bytes[] = {"\r", "\n", "\r\n", ".", "..", std::string(1, '\0'), "a", "\r.\r", "\r\n.\r", " "};
+  unsigned seed = 51764;
+  auto next = [&] { return (seed = seed * 1103515245u + 12345u) >> 16; };
+  for (int round = 0; round < 20000; ++round) {
+    std::string input;
+    const unsigned n = next() % 40;
+    for (unsigned i = 0; i < n; ++i) input += bytes[next() % std::size(bytes)];
+    input += "\r\n.\r\n";
+    const assembled a = assemble(input, {1 + next() % 16, 1 + next() % 7}, next() % 2 == 0);
+    BOOST_TEST_REQUIRE(a.done);
+    const std::string& w = a.data;
+    for (std::size_t i = 0; i < w.size(); ++i) {
+      BOOST_TEST_REQUIRE(w[i] != '\0');
+      if (w[i] == '\r') BOOST_TEST_REQUIRE((i + 1 < w.size() && w[i + 1] == '\n'), "bare CR in " << round);
+      if (w[i] == '\n') BOOST_TEST_REQUIRE((i > 0 && w[i - 1] == '\r'), "bare LF in " << round);
+      const bool line_start = i == 0 || w[i - 1] == '\n';
+      if (line_start && w[i] == '.') BOOST_TEST_REQUIRE((i + 1 < w.size() && w[i + 1] == '.'), "unstuffed in " << round);
+    }
+    BOOST_TEST_REQUIRE((w.empty() || w.ends_with("\r\n")));
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
