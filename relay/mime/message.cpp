@@ -165,7 +165,11 @@ class message_parser {
       }
       if (st.eof || st.level != own) {  // the end, or an enclosing delimiter: our close is missing
         at(id).defects |= defect::missing_close_boundary;
-        return finish(st, end_before(st, body_begin));
+        // A line end our last part already holds (its header's, or the separator
+        // before its empty body) cannot also be the delimiter's: we end after it.
+        const auto& kids = at(id).children;
+        const std::size_t floor = kids.empty() ? body_begin : std::max(body_begin, at(kids.back()).body.end);
+        return finish(st, end_before(st, floor));
       }
     }
   }

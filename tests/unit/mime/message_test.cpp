@@ -94,6 +94,25 @@ BOOST_AUTO_TEST_CASE(an_outer_delimiter_ends_an_unclosed_inner_multipart) {
   BOOST_TEST((m.root().defects & defect::missing_close_boundary) == 0u);
 }
 
+// Found by tests/fuzz/fuzz_mime: when an enclosing delimiter ends an unclosed
+// inner multipart right after its last part's header, the line end that part
+// holds (its separator, or its field's line end) was also given to the delimiter,
+// so the inner multipart ended before its own last part.
+BOOST_AUTO_TEST_CASE(an_outer_delimiter_right_after_an_inner_header_keeps_parts_inside_their_parent) {
+  for (const std::string last_part : {"Content-Type: text/plain\r\n\r\n", "Content-Type: text/plain\r\n"}) {
+    const std::string raw =
+        "Content-Type: multipart/mixed; boundary=\"a\"\r\n\r\n"
+        "--a\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+        "--b\r\n" + last_part + "--a--\r\n";
+    const message m = message::parse(raw);
+    BOOST_REQUIRE_EQUAL(m.parts().size(), 3u);
+    BOOST_TEST(m.at(2).body.empty());
+    BOOST_TEST(m.at(1).body.end == m.at(2).body.end);
+    BOOST_TEST((m.at(1).defects & defect::missing_close_boundary) != 0u);
+    check_ranges(m);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(empty_bodies_and_delimiters_right_after_headers) {
   const std::string raw =
       "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
