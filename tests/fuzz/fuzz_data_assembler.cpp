@@ -15,7 +15,8 @@
 //    or ends in CRLF, every LF follows a CR; and, once data_assembler handles
 //    bare CR and NUL (issue 10 item 4: had_bare_cr() exists; the default mode
 //    normalizes), no CR that is not before LF and no NUL;
-//  - stored bytes never exceed max_message_bytes.
+//  - stored bytes stay bounded by max_message_bytes (at most twice it: bare CRs
+//    normalized to CRLF add a byte each).
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -51,7 +52,9 @@ struct outcome {
 outcome assemble(std::string_view in, std::size_t max_line, std::uint64_t max_bytes, std::uint64_t seed,
                  std::size_t read_max, bool fast) {
   line_framer f(max_line);
-  data_assembler d(max_bytes, seed % 3 == 0 ? max_bytes / 2 : 0);
+  // SIZE= pre-sizes the buffer (capped by the limit): kept small here, since a
+  // 512 MiB reservation per input is what would make the run slow.
+  data_assembler d(max_bytes, seed % 3 == 0 ? std::min<std::uint64_t>(max_bytes, 1u << 16) / 2 : 0);
   chunker cuts(seed, read_max);
   std::string_view rest = in;
   outcome o;
@@ -122,7 +125,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
   FUZZ_CHECK(fast.bare_lf == slow.bare_lf, in);
   FUZZ_CHECK(fast.bare_cr == slow.bare_cr, in);
   FUZZ_CHECK(fast.consumed == slow.consumed, in);
-  FUZZ_CHECK(fast.stored.size() <= max_bytes, in);
+  // Memory stays bounded by the limit. Normalizing a bare CR to CRLF stores a
+  // byte the client did not send (counted: the client's bytes), hence the 2x.
+  FUZZ_CHECK(fast.stored.size() <= 2 * max_bytes + 2, in);
   if (fast.done && !fast.too_large && !fast.long_line) check_wire_form(in, fast.stored);
   return 0;
 }
