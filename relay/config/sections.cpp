@@ -228,6 +228,9 @@ void decode_limits(decoder& d, const yaml_node& node, limit_settings& out) {
   f.number("max_connections_per_client", out.max_connections_per_client, 1, 100000);
   f.number("command_timeout_s", out.command_timeout_s, 1, 3600);
   f.number("data_timeout_s", out.data_timeout_s, 1, 3600);
+  f.number("min_data_rate", out.min_data_rate, 0, 1000000000);
+  f.number("max_refused_connections", out.max_refused_connections, 0, 100000);
+  f.number("refused_grace_s", out.refused_grace_s, 1, 60);
   f.number("max_line_bytes", out.max_line_bytes, 1000, 1048576);
   f.number("max_errors", out.max_errors, 1, 1000);
   f.number("drain_timeout_s", out.drain_timeout_s, 1, 3600);

@@ -75,8 +75,18 @@ struct limit_settings {
   unsigned max_recipients = 1000;          // max_recipients (1000): 1..100000; past it 452 4.5.3
   unsigned max_connections = 1000;         // max_connections (1000): 1..100000, all listeners
   unsigned max_connections_per_client = 50;  // max_connections_per_client (50): 1..100000, per IP
-  unsigned command_timeout_s = 300;        // command_timeout_s (300): 1..3600 (RFC 5321 §4.5.3.2: 5 min)
-  unsigned data_timeout_s = 600;           // data_timeout_s (600): 1..3600, between DATA chunks
+  unsigned command_timeout_s = 300;        // command_timeout_s (300): 1..3600 (RFC 5321 §4.5.3.2: 5 min),
+                                           //   per command line from when it is awaited; bytes don't extend it
+  unsigned data_timeout_s = 600;           // data_timeout_s (600): 1..3600, the longest DATA stall;
+                                           //   with min_data_rate the DATA deadline (smtp/read_deadline.hpp)
+  uint64_t min_data_rate = 500;            // min_data_rate (500, Postfix smtpd_min_data_rate): 0..1000000000
+                                           //   bytes/s; each DATA byte earns 1/rate s, so a client below it
+                                           //   runs out of data_timeout_s (0: data_timeout_s bounds all of DATA)
+  unsigned max_refused_connections = 100;  // max_refused_connections (100): 0..100000 clients refused at the
+                                           //   greeting (554) held at once, apart from max_connections;
+                                           //   beyond it they get the 554 and are closed at once
+  unsigned refused_grace_s = 5;            // refused_grace_s (5): 1..60; a client refused at the greeting
+                                           //   is closed (421 4.4.2) this long after connecting
   unsigned max_line_bytes = 65536;         // max_line_bytes (65536): 1000..1048576, longest text
                                            //   line in DATA; commands are held to RFC 5321's 512
   unsigned max_errors = 10;                // max_errors (10): 1..1000; then 421 4.7.0 and close

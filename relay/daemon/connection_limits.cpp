@@ -2,8 +2,13 @@
 
 namespace kizuna::daemon {
 
-std::optional<connection_limits::ticket> connection_limits::acquire(const std::string& ip) {
+std::optional<connection_limits::ticket> connection_limits::acquire(const std::string& ip, pool p) {
   std::lock_guard lock(mutex_);
+  if (p == pool::refused) {
+    if (refused_ >= max_refused_) return std::nullopt;
+    ++refused_;
+    return ticket(this, ip, p);
+  }
   if (total_ >= max_total_) return std::nullopt;
   unsigned& mine = per_client_[ip];
   if (!ip.empty() && mine >= max_per_client_) {
@@ -12,11 +17,15 @@ std::optional<connection_limits::ticket> connection_limits::acquire(const std::s
   }
   ++mine;
   ++total_;
-  return ticket(this, ip);
+  return ticket(this, ip, p);
 }
 
-void connection_limits::release(const std::string& ip) {
+void connection_limits::release(const std::string& ip, pool p) {
   std::lock_guard lock(mutex_);
+  if (p == pool::refused) {
+    --refused_;
+    return;
+  }
   --total_;
   auto it = per_client_.find(ip);
   if (it != per_client_.end() && --it->second == 0) per_client_.erase(it);

@@ -97,7 +97,7 @@ class server {
     rt_.holds = std::make_shared<const delivery::hold_queue>(cfg.state_dir / "hold");
     log::info("policies loaded: {} rules, version {}", rt_.policies->rules.size(), rt_.policies->version.substr(0, 12));
 
-    limits_.set(cfg.limits.max_connections, cfg.limits.max_connections_per_client);
+    limits_.set(cfg.limits.max_connections, cfg.limits.max_connections_per_client, cfg.limits.max_refused_connections);
     std::vector<endpoint> addresses;
     for (auto& l : cfg.listeners) addresses.push_back(l.address);
     try {
@@ -201,7 +201,8 @@ class server {
     prepared->audit = rt_.audit;  // the audit path and chain stay with the process
     prepared->holds = rt_.holds;
     rt_ = std::move(*prepared);
-    limits_.set(cfg_->limits.max_connections, cfg_->limits.max_connections_per_client);
+    limits_.set(cfg_->limits.max_connections, cfg_->limits.max_connections_per_client,
+                cfg_->limits.max_refused_connections);
     for (auto& w : workers_) w->reload(rt_);
     if (admin_) admin_->reload(admin_settings());
     log::info("reloaded {}", cfg_->source.string());

@@ -191,16 +191,6 @@ asio::awaitable<void> worker::accept_loop(std::size_t ai) {
 
 asio::awaitable<void> worker::serve(smtp::server_session::socket_type socket, std::size_t li, std::string ip,
                                     std::string label) {
-  auto ticket = limits_.acquire(ip);
-  if (!ticket) {
-    log::warning("{}: refused, too many connections", label);
-    const std::string r = smtp::replies::too_many_connections().wire();
-    boost::system::error_code ignored;
-    socket.non_blocking(true, ignored);
-    socket.write_some(asio::buffer(r), ignored);  // best effort, never blocks
-    socket.close(ignored);
-    co_return;
-  }
   std::shared_ptr<generation> gen = current_;
   const auto& cfg = *gen->rt.cfg;
   const auto& listener = cfg.listeners.at(li);
@@ -226,10 +216,27 @@ asio::awaitable<void> worker::serve(smtp::server_session::socket_type socket, st
   ss.client_address = label;
   ss.command_timeout = std::chrono::seconds(cfg.limits.command_timeout_s);
   ss.data_timeout = std::chrono::seconds(cfg.limits.data_timeout_s);
+  ss.min_data_rate = cfg.limits.min_data_rate;
+  ss.refused_grace = std::chrono::seconds(cfg.limits.refused_grace_s);
   ss.max_line_bytes = cfg.limits.max_line_bytes;
   ss.category = listener.category;
+  // Refused clients (554 greeting) have a pool of their own: however many
+  // trickle, allowed clients still find a slot.
+  const bool refused = ss.protocol.refused();
+  auto ticket = limits_.acquire(ip, refused ? connection_limits::pool::refused : connection_limits::pool::clients);
+  if (!ticket) {
+    log::warning("{}: {}", label, refused ? "refused client closed at once, too many refused connections"
+                                          : "refused, too many connections");
+    const std::string r = refused ? smtp::server_protocol(ss.protocol).greeting()
+                                  : smtp::replies::too_many_connections().wire();
+    boost::system::error_code ignored;
+    socket.non_blocking(true, ignored);
+    socket.write_some(asio::buffer(r), ignored);  // best effort, never blocks
+    socket.close(ignored);
+    co_return;
+  }
   if (!allowed)
-    log::info("{}: client not in allow_clients, {}", label, sec.users ? "must authenticate" : "refused");
+    log::info("{}: client not in allow_clients, {}", label, refused ? "refused" : "must authenticate");
 
   smtp::server_session session(std::move(socket), std::move(ss), gen->dispatcher);
   auto it = sessions_.insert(sessions_.end(), &session);

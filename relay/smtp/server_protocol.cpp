@@ -12,7 +12,7 @@ namespace kizuna::smtp {
 server_protocol::server_protocol(protocol_settings s) : s_(std::move(s)) { envelope_.lmtp = s_.lmtp; }
 
 std::string server_protocol::greeting() const {
-  if (!s_.client_allowed && !auth_possible())
+  if (s_.refused())
     return "554 5.7.1 " + s_.hostname + " Client host rejected: relay access denied\r\n";
   return "220 " + s_.hostname + (s_.lmtp ? " LMTP" : " ESMTP") + " Kizuna\r\n";
 }
@@ -39,7 +39,7 @@ server_protocol::response server_protocol::on_line(const framed_line& line) {
   // A refused client may only say goodbye (RFC 5321 §3.1: after a 554 greeting
   // the server answers everything but QUIT with an error). With AUTH on the
   // listener it may instead authenticate; MAIL says 530 until it has.
-  if (!s_.client_allowed && !auth_possible()) return answer(replies::not_allowed_client());
+  if (s_.refused()) return answer(replies::not_allowed_client());
 
   switch (c.kind) {
     case verb::helo:

@@ -48,6 +48,10 @@ struct protocol_settings {
   uint64_t max_message_bytes = 0;
   unsigned max_recipients = 0;
   unsigned max_errors = 0;
+  // The client gets the 554 greeting and may only say goodbye: outside
+  // allow_clients on a listener where it cannot AUTH. The daemon counts such
+  // connections apart and the session closes them after a short grace.
+  bool refused() const { return !client_allowed && !(auth && starttls); }
 };
 
 class server_protocol {

@@ -7,6 +7,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <algorithm>
 #include <atomic>
 #include <ctime>
 #include <optional>
@@ -17,6 +18,7 @@
 #include "relay/smtp/data_assembler.hpp"
 #include "relay/smtp/deadline.hpp"
 #include "relay/smtp/line_framer.hpp"
+#include "relay/smtp/read_deadline.hpp"
 #include "relay/smtp/sasl.hpp"
 #include "relay/smtp/trace_header.hpp"
 
@@ -24,6 +26,9 @@ namespace kizuna::smtp {
 namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+// The 421 after a timeout is a courtesy: a client that does not take it this
+// quickly is closed anyway (its own deadline has already passed).
+constexpr auto last_reply_timeout = std::chrono::seconds(2);
 
 std::string make_transaction_id() {
   static std::atomic<uint32_t> counter{0};
@@ -75,6 +80,8 @@ class server_session::impl {
         framer_(max_command_line - 2) {}
 
   asio::awaitable<void> run() {
+    // A refused client may read the 554 and say QUIT; it cannot make its stay longer.
+    if (settings_.protocol.refused()) end_of_grace_ = read_clock::now() + settings_.refused_grace;
     co_await (serve() && deadline_.watch([this] {
       error_code ignored;
       socket_.cancel(ignored);
@@ -112,8 +119,10 @@ class server_session::impl {
   asio::awaitable<void> converse() {
     out_ = protocol_.greeting();
     if (!co_await flush()) co_return;
+    bool line_done = true;  // the next line's clock has not started yet
     while (true) {
       while (auto line = framer_.next()) {
+        line_done = true;
         if (stopping_) {
           out_ += replies::shutting_down().wire();
           co_await flush();
@@ -148,15 +157,26 @@ class server_session::impl {
         co_await flush();
         co_return;
       }
+      // One deadline per command line, from when we start waiting for it:
+      // reads of a partial line do not move it (slow-drip clients).
+      if (line_done) {
+        line_deadline_ = read_clock::now() + settings_.command_timeout;
+        line_done = false;
+      }
       idle_ = true;
-      const bool got = co_await fill(settings_.command_timeout);
+      const bool got = co_await fill(line_deadline_) > 0;
       idle_ = false;
       if (!got) {
-        if (deadline_.expired()) out_ = replies::timeout().wire();
-        else if (stopping_) out_ = replies::shutting_down().wire();
-        else co_return;  // peer closed or the socket failed: nothing to say
-        deadline_.expires_after(std::chrono::seconds(10));
-        co_await flush();
+        if (deadline_.expired()) {
+          log::info("{}: {}", settings_.client_address,
+                    settings_.protocol.refused() ? "refused client's grace is over, closing"
+                                                 : "command timeout, closing");
+          co_await last_reply(replies::timeout());
+        } else if (stopping_) {
+          out_ = replies::shutting_down().wire();
+          co_await flush();
+        }
+        // else: the peer closed or the socket failed: nothing to say
         co_return;
       }
     }
@@ -169,6 +189,7 @@ class server_session::impl {
     env.client_address = settings_.client_address;
     data_assembler data(protocol_.settings().max_message_bytes, env.params.size.value_or(0));
     framer_.set_max_line(settings_.max_line_bytes);
+    data_deadline until(settings_.data_timeout, settings_.min_data_rate, read_clock::now());
     bool done = false;
     while (!done) {
       for (;;) {
@@ -180,15 +201,19 @@ class server_session::impl {
           break;
         }
       }
-      if (!done && !co_await fill(settings_.data_timeout)) {
+      if (done) break;
+      const std::size_t n = co_await fill(until.at());
+      if (n == 0) {
         if (deadline_.expired()) {
-          out_ = replies::timeout().wire();
-          deadline_.expires_after(std::chrono::seconds(10));
-          co_await flush();
+          log::info("{} {}: DATA timeout (stalled, or slower than {} bytes/s), nothing accepted", env.id,
+                    settings_.client_address, settings_.min_data_rate);
+          co_await last_reply(replies::timeout());
+        } else {
+          log::info("{} {}: connection lost during DATA, nothing accepted", env.id, settings_.client_address);
         }
-        log::info("{} {}: connection lost during DATA, nothing accepted", env.id, settings_.client_address);
         co_return false;
       }
+      until.received(n, read_clock::now());
     }
     framer_.set_max_line(max_command_line - 2);
 
@@ -206,7 +231,7 @@ class server_session::impl {
     auto message = std::make_shared<const std::string>(data.take());
     env.trace_header = received_header(env);
     // Delivery has its own downstream deadlines; the client just waits.
-    deadline_.expires_after(std::chrono::hours(24));
+    arm(read_clock::now() + std::chrono::hours(24));
     delivery_outcome outcome = co_await txn_->deliver(env, message);
     txn_.reset();
     if (env.lmtp) {
@@ -235,7 +260,7 @@ class server_session::impl {
       txn_serial_ = protocol_.transaction_serial();
     }
     // The lookup has its own Redis deadline; the client just waits for the reply.
-    deadline_.expires_after(std::chrono::hours(1));
+    arm(read_clock::now() + std::chrono::hours(1));
     const reply verdict = co_await txn_->check_recipient(env, protocol_.pending_recipient());
     co_return protocol_.recipient_checked(verdict);
   }
@@ -249,7 +274,7 @@ class server_session::impl {
                    framer_.buffered());
     framer_ = line_framer(max_command_line - 2);
     tls_.emplace(socket_, *settings_.tls);
-    deadline_.expires_after(settings_.command_timeout);
+    arm(read_clock::now() + settings_.command_timeout);
     auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::server, tuple_awaitable);
     if (ec) {
       log::info("{}: TLS handshake failed: {}", settings_.client_address,
@@ -268,7 +293,7 @@ class server_session::impl {
     const std::string user = c.user;
     bool ok = false;
     if (settings_.users) {
-      deadline_.expires_after(settings_.command_timeout);
+      arm(read_clock::now() + settings_.command_timeout);
       // A named local, not a temporary inside co_await: GCC 12 destroys such
       // temporaries twice in a coroutine (the closure owns strings).
       auto check = [users = settings_.users, user, password = c.password]() mutable -> asio::awaitable<bool> {
@@ -288,23 +313,39 @@ class server_session::impl {
     return smtp::received_header(env, protocol_.settings().hostname, rfc5322_now());
   }
 
-  asio::awaitable<bool> fill(std::chrono::seconds timeout) {
+  // Reads what is there by `until` (an absolute time, see read_deadline.hpp).
+  // 0: the peer closed, the socket failed or the deadline passed.
+  asio::awaitable<std::size_t> fill(read_clock::time_point until) {
     auto space = framer_.prepare(16 * 1024);
-    deadline_.expires_after(timeout);
+    arm(until);
     error_code ec;
     std::size_t n = 0;
     if (tls_up_)
       std::tie(ec, n) = co_await tls_->async_read_some(asio::buffer(space.data(), space.size()), tuple_awaitable);
     else
       std::tie(ec, n) = co_await socket_.async_read_some(asio::buffer(space.data(), space.size()), tuple_awaitable);
-    if (ec) co_return false;
+    if (ec) co_return 0;
     framer_.commit(n);
-    co_return true;
+    co_return n;
   }
 
+  // Moves the watchdog, never past a refused client's grace.
+  void arm(read_clock::time_point t) { deadline_.set(std::min(t, end_of_grace_)); }
+
   asio::awaitable<bool> flush() {
+    arm(read_clock::now() + settings_.command_timeout);
+    co_return co_await write_out();
+  }
+
+  // The last reply after the session's own deadline passed: a short bound of its own.
+  asio::awaitable<void> last_reply(const reply& r) {
+    out_ = r.wire();
+    deadline_.expires_after(last_reply_timeout);
+    co_await write_out();
+  }
+
+  asio::awaitable<bool> write_out() {
     if (out_.empty()) co_return true;
-    deadline_.expires_after(settings_.command_timeout);
     error_code ec;
     if (tls_up_)
       std::tie(ec, std::ignore) = co_await asio::async_write(*tls_, asio::buffer(out_), tuple_awaitable);
@@ -318,6 +359,8 @@ class server_session::impl {
   std::optional<asio::ssl::stream<socket_type&>> tls_;  // engaged at STARTTLS
   bool tls_up_ = false;                                // handshake done: I/O goes through tls_
   deadline deadline_;
+  read_clock::time_point line_deadline_;                             // the command line being read
+  read_clock::time_point end_of_grace_ = read_clock::time_point::max();  // refused clients only
   session_settings settings_;
   std::shared_ptr<transaction_handler> handler_;
   std::unique_ptr<transaction> txn_;  // from the first RCPT to the reply after DATA

@@ -2,8 +2,12 @@
 // buffers, reads with a deadline on every read and a bounded buffer, runs the
 // pure server_protocol, and hands each complete message to a transaction_handler.
 //
-// Timeouts: command_timeout_s while waiting for a command, data_timeout_s
-// between DATA chunks; on expiry the client gets "421 4.4.2" and is closed.
+// Timeouts (read_deadline.hpp): each command line must be complete within
+// command_timeout of when the session started waiting for it (bytes trickled in
+// do not extend it); DATA has data_timeout in hand, replenished by
+// min_data_rate; a client refused at the greeting (554) is closed refused_grace
+// after it connected, whatever it sends. On expiry the client gets
+// "421 4.4.2" and is closed.
 // Shutdown: request_stop() makes an idle session answer "421 4.3.2" at once;
 // a session inside DATA or delivery finishes that transaction first.
 //
@@ -36,6 +40,8 @@ struct session_settings {
   std::string client_address;  // for logs and Received
   std::chrono::seconds command_timeout{300};
   std::chrono::seconds data_timeout{600};
+  uint64_t min_data_rate = 500;             // bytes/s; 0: data_timeout bounds all of DATA
+  std::chrono::seconds refused_grace{5};    // when protocol.refused()
   std::size_t max_line_bytes = 65536;
   std::string category;  // the listener's fixed category ("" = none)
   tls_context tls;                          // set when protocol.starttls

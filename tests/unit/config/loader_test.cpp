@@ -142,6 +142,9 @@ BOOST_AUTO_TEST_CASE(full_file_sets_every_key) {
   BOOST_TEST(l.max_connections_per_client == 5u);
   BOOST_TEST(l.command_timeout_s == 120u);
   BOOST_TEST(l.data_timeout_s == 300u);
+  BOOST_TEST(l.min_data_rate == 1000u);
+  BOOST_TEST(l.max_refused_connections == 20u);
+  BOOST_TEST(l.refused_grace_s == 3u);
   BOOST_TEST(l.max_line_bytes == 2000u);
   BOOST_TEST(l.max_errors == 3u);
   BOOST_TEST(l.drain_timeout_s == 10u);
@@ -325,6 +328,22 @@ BOOST_AUTO_TEST_CASE(downstream_tls_ca_file_is_an_input_file_for_smtp_downstream
   errors = errors_of(dir, head + "downstream:\n  maildir: md\n  tls_ca_file: tls/ca.pem\n");
   BOOST_TEST(errors == (std::vector<std::string>{"kizuna.yaml:7:3: downstream.tls_ca_file: only applies to an SMTP "
                                                  "downstream (host), not to maildir"}),
+             boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(slow_client_limits_have_postfix_defaults_and_bounds) {
+  temp_dir dir;
+  write_file(dir.path() / "k.yaml", minimal);
+  auto s = load_ok(dir.path() / "k.yaml");
+  BOOST_TEST(s->limits.min_data_rate == 500u);  // Postfix smtpd_min_data_rate
+  BOOST_TEST(s->limits.max_refused_connections == 100u);
+  BOOST_TEST(s->limits.refused_grace_s == 5u);
+  auto errors = errors_of(dir, std::string(minimal) + "limits: {refused_grace_s: 0, max_refused_connections: 100001}\n");
+  BOOST_TEST(errors ==
+                 (std::vector<std::string>{
+                     "kizuna.yaml:7:27: limits.refused_grace_s: must be between 1 and 60, got 0",
+                     "kizuna.yaml:7:55: limits.max_refused_connections: must be between 0 and 100000, got 100001",
+                 }),
              boost::test_tools::per_element());
 }
 
