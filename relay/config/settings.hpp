@@ -89,6 +89,9 @@ struct limit_settings {
                                            //   is closed (421 4.4.2) this long after connecting
   unsigned max_line_bytes = 65536;         // max_line_bytes (65536): 1000..1048576, longest text
                                            //   line in DATA; commands are held to RFC 5321's 512
+  bool reject_bare_newline = false;        // bare_newline (normalize): normalize | reject; a bare CR
+                                           //   or LF or a NUL in DATA: normalize = each bare CR and LF
+                                           //   becomes CRLF, NULs are dropped; reject = 554 5.6.0
   unsigned max_errors = 10;                // max_errors (10): 1..1000; then 421 4.7.0 and close
   unsigned drain_timeout_s = 30;           // drain_timeout_s (30): 1..3600; on SIGTERM, how long
                                            //   in-flight transactions may take to finish

@@ -219,6 +219,7 @@ asio::awaitable<void> worker::serve(smtp::server_session::socket_type socket, st
   ss.min_data_rate = cfg.limits.min_data_rate;
   ss.refused_grace = std::chrono::seconds(cfg.limits.refused_grace_s);
   ss.max_line_bytes = cfg.limits.max_line_bytes;
+  ss.bare_newline = cfg.limits.reject_bare_newline ? smtp::bare_newline_mode::reject : smtp::bare_newline_mode::normalize;
   ss.category = listener.category;
   // Refused clients (554 greeting) have a pool of their own: however many
   // trickle, allowed clients still find a slot.

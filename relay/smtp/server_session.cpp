@@ -187,7 +187,7 @@ class server_session::impl {
   asio::awaitable<bool> receive_message() {
     envelope& env = protocol_.current();
     env.client_address = settings_.client_address;
-    data_assembler data(protocol_.settings().max_message_bytes, env.params.size.value_or(0));
+    data_assembler data(protocol_.settings().max_message_bytes, env.params.size.value_or(0), settings_.bare_newline);
     framer_.set_max_line(settings_.max_line_bytes);
     data_deadline until(settings_.data_timeout, settings_.min_data_rate, read_clock::now());
     bool done = false;
@@ -217,9 +217,10 @@ class server_session::impl {
     }
     framer_.set_max_line(max_command_line - 2);
 
-    if (data.too_large() || data.had_long_line()) {
-      const reply r = data.too_large() ? replies::message_too_large()
-                                       : reply{552, "5.3.4", "message line longer than limit"};
+    if (data.too_large() || data.had_long_line() || data.refused_bare()) {
+      const reply r = data.too_large()       ? replies::message_too_large()
+                      : data.had_long_line() ? reply{552, "5.3.4", "message line longer than limit"}
+                                             : reply{554, "5.6.0", "bare CR, bare LF or NUL in message refused"};
       log::info("{} {}: refused: {}", env.id, settings_.client_address, r.text);
       auto resp = protocol_.note_error(r);
       out_ += resp.wire;

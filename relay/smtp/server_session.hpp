@@ -29,6 +29,7 @@
 #include <string>
 
 #include "relay/smtp/auth_users.hpp"
+#include "relay/smtp/data_assembler.hpp"
 #include "relay/smtp/server_protocol.hpp"
 #include "relay/smtp/tls_context.hpp"
 #include "relay/smtp/transaction.hpp"
@@ -43,6 +44,7 @@ struct session_settings {
   uint64_t min_data_rate = 500;             // bytes/s; 0: data_timeout bounds all of DATA
   std::chrono::seconds refused_grace{5};    // when protocol.refused()
   std::size_t max_line_bytes = 65536;
+  bare_newline_mode bare_newline = bare_newline_mode::normalize;  // bare CR/LF and NUL in DATA
   std::string category;  // the listener's fixed category ("" = none)
   tls_context tls;                          // set when protocol.starttls
   std::shared_ptr<const auth_users> users;  // set when protocol.auth
