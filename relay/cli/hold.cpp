@@ -60,7 +60,11 @@ struct loaded {
   policy::snapshot policies;
 };
 
-std::expected<loaded, int> load_all(const std::string& file) {
+// `policies_needed`: release re-checks opt-outs under them, so broken policies
+// stop it; list and show read only state_dir, and an admin must see the queue
+// during an incident, when a broken policy file may be waiting on disk (then
+// `policies` is empty and a warning names the errors).
+std::expected<loaded, int> load_all(const std::string& file, bool policies_needed) {
   auto cfg = config::load(file);
   if (!cfg) {
     for (auto& d : cfg.error()) std::fprintf(stderr, "%s\n", d.to_string().c_str());
@@ -68,8 +72,10 @@ std::expected<loaded, int> load_all(const std::string& file) {
   }
   auto pol = policy::load((*cfg)->policies);
   if (!pol) {
+    if (!policies_needed) std::fputs("kizuna hold: warning: the policies do not load (listed anyway):\n", stderr);
     for (auto& d : pol.error()) std::fprintf(stderr, "%s\n", d.to_string().c_str());
-    return std::unexpected(ex_config);
+    if (policies_needed) return std::unexpected(ex_config);
+    return loaded{*cfg, nullptr};
   }
   return loaded{*cfg, *pol};
 }
@@ -295,7 +301,7 @@ int hold_command(const arguments& args) {
     std::fprintf(stderr, "kizuna hold %s: wrong number of ids (try --help)\n", sub.c_str());
     return ex_usage;
   }
-  auto all = load_all(config);
+  auto all = load_all(config, sub == "release");
   if (!all) return all.error();
   const delivery::hold_queue q(all->cfg->state_dir / "hold");
   if (sub == "list") return cmd_list(q);

@@ -97,17 +97,17 @@ std::expected<void, std::string> hold_queue::put(const held_copy& meta, std::str
   if (ec) return std::unexpected("cannot create " + dir_.string() + ": " + ec.message());
   const auto final_path = path_of(meta.id);
   const auto tmp = dir_ / ("." + meta.id + ".tmp");
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  // O_EXCL and link(): a copy already held under this id (another session, another
+  // process) is never replaced; the put fails and the client gets a 4xx.
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
   if (fd < 0) return std::unexpected(errno_text("cannot create", tmp));
   const std::string head = to_json(meta) + "\n";
   bool ok = write_all(fd, head) && write_all(fd, trace_header) && write_all(fd, message) && ::fsync(fd) == 0;
   std::string why = ok ? "" : errno_text("cannot write", tmp);
   if (::close(fd) != 0 && ok) ok = false, why = errno_text("cannot close", tmp);
-  if (ok && ::rename(tmp.c_str(), final_path.c_str()) != 0) ok = false, why = errno_text("cannot rename", tmp);
-  if (!ok) {
-    ::unlink(tmp.c_str());
-    return std::unexpected(why);
-  }
+  if (ok && ::link(tmp.c_str(), final_path.c_str()) != 0) ok = false, why = errno_text("cannot create", final_path);
+  ::unlink(tmp.c_str());
+  if (!ok) return std::unexpected(why);
   int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   const bool synced = dfd >= 0 && ::fsync(dfd) == 0;
   if (dfd >= 0) ::close(dfd);

@@ -2,11 +2,13 @@
 // state_dir/hold, "<id>.held": a first line of JSON metadata (envelope,
 // campaign, deciding rule and reason, decision trace, time) and then the copy
 // exactly as it would have been relayed (trace header + message, wire form).
-// Written to a temp file, fsynced, renamed, directory fsynced: once put()
-// returns, the copy survives a crash, so the client may be told 2xx.
+// Written to a temp file, fsynced, linked to its name (never replacing a copy
+// held under that id), directory fsynced: once put() returns, the copy
+// survives a crash, so the client may be told 2xx.
 //
 // File operations block briefly; holds are rare, so they run on the I/O thread.
-// Ids are "<transaction id>-<recipient index>": unique, and safe as file names.
+// Ids are "<transaction id>-<recipient index>": unique across restarts and
+// instances (core/transaction_id.hpp), and safe as file names.
 #pragma once
 
 #include <cstdint>

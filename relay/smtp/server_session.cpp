@@ -14,6 +14,7 @@
 
 #include "relay/core/errc.hpp"
 #include "relay/core/log.hpp"
+#include "relay/core/transaction_id.hpp"
 #include "relay/smtp/command_parser.hpp"
 #include "relay/smtp/data_assembler.hpp"
 #include "relay/smtp/deadline.hpp"
@@ -29,13 +30,6 @@ constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 // The 421 after a timeout is a courtesy: a client that does not take it this
 // quickly is closed anyway (its own deadline has already passed).
 constexpr auto last_reply_timeout = std::chrono::seconds(2);
-
-std::string make_transaction_id() {
-  static std::atomic<uint32_t> counter{0};
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(now).count();
-  return fmt::format("{:08X}{:06X}", static_cast<uint32_t>(secs), counter.fetch_add(1) & 0xFFFFFF);
-}
 
 namespace {
 

@@ -70,7 +70,4 @@ class server_session {
   std::unique_ptr<impl> impl_;
 };
 
-// A transaction id (Postfix calls it a queue id): unique per process, sortable by time.
-std::string make_transaction_id();
-
 }  // namespace kizuna::smtp
