@@ -63,7 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
     FUZZ_CHECK(c >= 0x20 && c != 0x7f, input);
   }
   const auto again = kizuna::normalize_address(a);
-  FUZZ_CHECK(again.has_value() && *again == a, input);
+  FUZZ_CHECK(again.has_value() && *again == a,
+             input + " -> " + a + " -> " + (again ? *again : "refused: " + again.error()));
   const std::string domain = kizuna::domain_of(a);
   FUZZ_CHECK(!domain.empty() && a.size() > domain.size() + 1 && a[a.size() - domain.size() - 1] == '@', input);
   const std::string local = a.substr(0, a.size() - domain.size() - 1);
