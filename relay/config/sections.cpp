@@ -233,6 +233,7 @@ void decode_limits(decoder& d, const yaml_node& node, limit_settings& out) {
   f.number("refused_grace_s", out.refused_grace_s, 1, 60);
   f.number("max_line_bytes", out.max_line_bytes, 1000, 1048576);
   f.choice("bare_newline", out.reject_bare_newline, {{"normalize", false}, {"reject", true}});
+  f.number("max_junk_commands", out.max_junk_commands, 1, 100000);
   f.number("max_errors", out.max_errors, 1, 1000);
   f.number("drain_timeout_s", out.drain_timeout_s, 1, 3600);
 }

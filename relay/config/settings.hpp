@@ -92,6 +92,10 @@ struct limit_settings {
   bool reject_bare_newline = false;        // bare_newline (normalize): normalize | reject; a bare CR
                                            //   or LF or a NUL in DATA: normalize = each bare CR and LF
                                            //   becomes CRLF, NULs are dropped; reject = 554 5.6.0
+  unsigned max_junk_commands = 100;        // max_junk_commands (100): 1..100000 NOOP/RSET/VRFY/HELP
+                                           //   between two DATA; each further one is an error
+                                           //   (503 5.7.0), so max_errors ends the session
+                                           //   (Postfix smtpd_junk_command_limit)
   unsigned max_errors = 10;                // max_errors (10): 1..1000; then 421 4.7.0 and close
   unsigned drain_timeout_s = 30;           // drain_timeout_s (30): 1..3600; on SIGTERM, how long
                                            //   in-flight transactions may take to finish

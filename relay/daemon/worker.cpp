@@ -211,6 +211,7 @@ asio::awaitable<void> worker::serve(smtp::server_session::socket_type socket, st
   ss.protocol.max_message_bytes = cfg.limits.max_message_bytes;
   ss.protocol.max_recipients = cfg.limits.max_recipients;
   ss.protocol.max_errors = cfg.limits.max_errors;
+  ss.protocol.max_junk_commands = cfg.limits.max_junk_commands;
   ss.tls = sec.tls;
   ss.users = sec.users;
   ss.client_address = label;

@@ -74,6 +74,7 @@ reply auth_bad_response(std::string_view why) {
 }
 reply auth_unknown_mechanism() { return make(504, "5.5.4", "Unrecognized authentication type"); }
 reply too_many_errors() { return make(421, "4.7.0", "Too many errors"); }
+reply too_many_junk_commands() { return make(503, "5.7.0", "Too many commands without a message"); }
 reply timeout() { return make(421, "4.4.2", "Timeout exceeded"); }
 reply shutting_down() { return make(421, "4.3.2", "Service shutting down"); }
 reply too_many_connections() { return make(421, "4.7.0", "Too many connections"); }

@@ -53,6 +53,7 @@ reply auth_cancelled();                  // 501 5.0.0 Authentication cancelled
 reply auth_bad_response(std::string_view why);  // 501 5.5.2
 reply auth_unknown_mechanism();          // 504 5.5.4 Unrecognized authentication type
 reply too_many_errors();                 // 421 4.7.0 Too many errors
+reply too_many_junk_commands();          // 503 5.7.0 Too many commands without a message
 reply timeout();                         // 421 4.4.2 Timeout exceeded
 reply shutting_down();                   // 421 4.3.2 Service shutting down
 reply too_many_connections();            // 421 4.7.0 Too many connections

@@ -22,6 +22,11 @@ server_protocol::response server_protocol::answer(const reply& r, action next) {
   return {r.wire(), next};
 }
 
+server_protocol::response server_protocol::junk(const reply& r) {
+  if (++junk_ > s_.max_junk_commands) return note_error(replies::too_many_junk_commands());
+  return answer(r);
+}
+
 server_protocol::response server_protocol::note_error(const reply& r) {
   if (++errors_ >= s_.max_errors) return {replies::too_many_errors().wire(), action::close};
   return {r.wire(), action::none};
@@ -35,7 +40,7 @@ server_protocol::response server_protocol::on_line(const framed_line& line) {
   const command& c = *parsed;
 
   if (c.kind == verb::quit) return {replies::bye().wire(), action::close};
-  if (c.kind == verb::noop) return answer(replies::ok());
+  if (c.kind == verb::noop) return junk(replies::ok());
   // A refused client may only say goodbye (RFC 5321 §3.1: after a 554 greeting
   // the server answers everything but QUIT with an error). With AUTH on the
   // listener it may instead authenticate; MAIL says 530 until it has.
@@ -50,9 +55,9 @@ server_protocol::response server_protocol::on_line(const framed_line& line) {
     case verb::data: return on_data();
     case verb::rset:
       end_transaction();
-      return answer(replies::ok());
-    case verb::vrfy: return answer(replies::vrfy_cannot());
-    case verb::help: return answer(replies::help());
+      return junk(replies::ok());
+    case verb::vrfy: return junk(replies::vrfy_cannot());
+    case verb::help: return junk(replies::help());
     case verb::starttls: return on_starttls();
     case verb::auth: return on_auth(c);
     case verb::quit:
@@ -117,6 +122,7 @@ server_protocol::response server_protocol::recipient_checked(const reply& verdic
 server_protocol::response server_protocol::on_data() {
   if (!in_mail_) return answer(replies::bad_sequence("need MAIL before DATA"));
   if (envelope_.recipients.empty()) return answer(replies::bad_sequence("need RCPT before DATA"));
+  junk_ = 0;  // a real transaction: the RSET/NOOP around messages are not junk
   return {replies::start_data().wire(), action::start_data};
 }
 

@@ -25,6 +25,9 @@
 //
 // Errors: every 4xx/5xx reply counts against max_errors; reaching it turns the
 // reply into "421 4.7.0 Too many errors" and closes (Postfix's hard error limit).
+// Junk: NOOP, RSET, VRFY and HELP past max_junk_commands since the last DATA
+// each count as an error too (Postfix's smtpd_junk_command_limit), so a client
+// cannot hold a session forever with commands that do nothing.
 #pragma once
 
 #include <cstdint>
@@ -48,6 +51,7 @@ struct protocol_settings {
   uint64_t max_message_bytes = 0;
   unsigned max_recipients = 0;
   unsigned max_errors = 0;
+  unsigned max_junk_commands = 100;  // NOOP/RSET/VRFY/HELP between two DATA before they count as errors
   // The client gets the 554 greeting and may only say goodbye: outside
   // allow_clients on a listener where it cannot AUTH. The daemon counts such
   // connections apart and the session closes them after a short grace.
@@ -101,6 +105,8 @@ class server_protocol {
 
  private:
   response answer(const reply& r, action next = action::none);
+  // A command that does nothing: its reply, or an error once past max_junk_commands.
+  response junk(const reply& r);
   response on_hello(const command& c);
   response on_mail(const command& c);
   response on_rcpt(const command& c);
@@ -124,6 +130,7 @@ class server_protocol {
   sasl_step sasl_ = sasl_step::none;  // inside an AUTH exchange: the next line is SASL data
   sasl_credentials pending_;          // received, not yet verified
   unsigned errors_ = 0;
+  unsigned junk_ = 0;  // NOOP/RSET/VRFY/HELP since the last DATA
 };
 
 }  // namespace kizuna::smtp

@@ -283,6 +283,38 @@ BOOST_AUTO_TEST_CASE(successful_replies_do_not_count_as_errors) {
   BOOST_TEST(r.next == action::close);
 }
 
+// Issue 10, defect 5: a client saying NOOP within each command timeout held its
+// session forever. Past max_junk_commands they are errors; DATA starts afresh.
+BOOST_AUTO_TEST_CASE(junk_commands_past_the_limit_count_as_errors) {
+  auto s = settings();
+  s.max_errors = 3;
+  s.max_junk_commands = 4;
+  server_protocol p(s);
+  BOOST_TEST(say(p, "EHLO client.example").wire.starts_with("250"));
+  for (const char* c : {"NOOP", "RSET", "VRFY x", "HELP"}) BOOST_TEST(status(say(p, c)).starts_with("2"), c);
+  BOOST_TEST(status(say(p, "NOOP")) == "503 5.7.0");
+  BOOST_TEST(status(say(p, "RSET")) == "503 5.7.0");
+  auto r = say(p, "NOOP");
+  BOOST_TEST(status(r) == "421 4.7.0");
+  BOOST_TEST(r.next == action::close);
+}
+
+BOOST_AUTO_TEST_CASE(a_message_starts_the_junk_count_afresh) {
+  auto s = settings();
+  s.max_errors = 2;
+  s.max_junk_commands = 2;
+  server_protocol p(s);
+  BOOST_TEST(say(p, "EHLO client.example").wire.starts_with("250"));
+  for (int m = 0; m < 20; ++m) {  // a long session: RSET + NOOP between messages
+    BOOST_TEST(status(say(p, "RSET")) == "250 2.0.0");
+    BOOST_TEST(status(say(p, "NOOP")) == "250 2.0.0");
+    BOOST_TEST(status(say(p, "MAIL FROM:<s@example.com>")) == "250 2.1.0");
+    BOOST_TEST(status(say(p, "RCPT TO:<r@example.org>")) == "250 2.1.5");  // say() accepts the recipient
+    BOOST_TEST(say(p, "DATA").next == action::start_data);
+    p.end_transaction();
+  }
+}
+
 BOOST_AUTO_TEST_CASE(note_error_counts_toward_the_limit) {
   auto s = settings();
   s.max_errors = 2;
