@@ -37,15 +37,28 @@ asio::awaitable<std::pair<downstream_pool::connection, smtp::reply>> downstream_
   co_return std::pair{nullptr, unavailable(ec.message())};
 }
 
-asio::awaitable<std::pair<downstream_pool::connection, smtp::reply>> downstream_pool::acquire() {
+bool downstream_pool::reusable(smtp::client_connection& c) const {
+  return c.usable() && std::chrono::steady_clock::now() - c.idle_since() < idle_timeout &&
+         smtp::reusable(c.check_idle());
+}
+
+void downstream_pool::retire(connection c) {
+  --open_count_;
+  asio::co_spawn(executor_, [c]() -> asio::awaitable<void> { co_await c->quit(); }, asio::detached);
+}
+
+asio::awaitable<std::pair<downstream_pool::connection, smtp::reply>> downstream_pool::acquire(bool fresh) {
   while (true) {
     if (closed_) co_return std::pair{nullptr, unavailable("shutting down")};
-    while (!idle_.empty()) {
+    while (!fresh && !idle_.empty()) {  // most recently used first
       connection c = std::move(idle_.back());
       idle_.pop_back();
-      if (c->usable() && std::chrono::steady_clock::now() - c->idle_since() < idle_timeout) co_return std::pair{c, smtp::reply{}};
-      --open_count_;
-      asio::co_spawn(executor_, [c]() -> asio::awaitable<void> { co_await c->quit(); }, asio::detached);
+      if (reusable(*c)) co_return std::pair{c, smtp::reply{}};
+      retire(std::move(c));
+    }
+    if (fresh && open_count_ >= max_connections_ && !idle_.empty()) {  // the least recently used gives up its slot
+      retire(std::move(idle_.front()));
+      idle_.erase(idle_.begin());
     }
     if (open_count_ < max_connections_) {
       ++open_count_;
@@ -73,19 +86,21 @@ void downstream_pool::release(connection c) {
 asio::awaitable<smtp::reply> downstream_pool::send(const smtp::envelope& env, const std::string& recipient,
                                                    const std::string& message) {
   const asio::const_buffer bufs[2] = {asio::buffer(env.trace_header), asio::buffer(message)};
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    auto [c, why] = co_await acquire();
+  for (unsigned retries = 0;; ++retries) {
+    auto [c, why] = co_await acquire(retries > 0);
     if (!c) co_return why;
     const bool reused = c->used();
     smtp::copy_request req{env.mail_from, &env.params, {&recipient, 1}, bufs};
     smtp::copy_result res = co_await c->send(req);
     release(std::move(c));
-    // A connection the server dropped while idle fails before any reply: retry once.
-    if (res.ec && res.nothing_sent_back && reused && attempt == 0) continue;
+    if (smtp::retry_on_fresh_connection({bool(res.ec), res.final_dot_started}, reused, retries)) {
+      log::info("{} downstream for <{}>: reused connection lost before the final dot ({}): sending on a fresh one",
+                env.id, recipient, res.ec.message());
+      continue;
+    }
     if (res.ec) log::warning("{} downstream for <{}>: {}", env.id, recipient, res.ec.message());
     co_return res.per_recipient.at(0);
   }
-  co_return unavailable("connection lost");
 }
 
 asio::awaitable<void> downstream_pool::close() {

@@ -3,10 +3,17 @@
 // RSET, pipelined with MAIL), never one per message. When all max_connections
 // are busy, senders wait in FIFO order.
 //
-// A reused connection the server closed while idle fails before any reply;
-// that copy is retried once on a fresh connection (nothing was accepted, so
-// the retry cannot duplicate). Idle connections older than idle_timeout are
-// closed rather than reused, below the usual server idle limits.
+// A downstream restart costs no 4xx (the rules: smtp/connection_reuse.hpp).
+// Before an idle connection is reused it is checked without blocking: one the
+// server closed (end of input) or spoke on while idle (a 421 before closing)
+// is dropped and the next idle one is checked, or a new one opened. A copy
+// whose reused connection is lost before its final "." was written (the server
+// closed it just after the check: end of input, a reset, or a 421 to the RSET
+// or MAIL) is sent once more on a fresh connection, never on another idle
+// one; nothing can have been accepted, so the retry cannot duplicate. From
+// the write of the final "." on, a copy is never sent again here. Idle
+// connections older than idle_timeout are closed rather than reused, below
+// the usual server idle limits (Postfix smtpd: 300 s).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -33,8 +40,11 @@ class downstream_pool final : public destination {
 
  private:
   using connection = std::shared_ptr<smtp::client_connection>;
-  // A usable connection or the reply explaining why none could be had.
-  boost::asio::awaitable<std::pair<connection, smtp::reply>> acquire();
+  // A usable connection or the reply explaining why none could be had;
+  // `fresh`: a new connection, not an idle one (an idle one may give up its slot).
+  boost::asio::awaitable<std::pair<connection, smtp::reply>> acquire(bool fresh);
+  bool reusable(smtp::client_connection& c) const;
+  void retire(connection c);  // an idle connection leaves the pool: QUIT if still usable
   void release(connection c);
   boost::asio::awaitable<std::pair<connection, smtp::reply>> connect();
 

@@ -1,5 +1,7 @@
 #include "relay/smtp/client.hpp"
 
+#include <sys/socket.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
@@ -7,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <cerrno>
 
 #include "relay/core/log.hpp"
 #include "relay/smtp/reply_parser.hpp"
@@ -312,11 +315,16 @@ asio::awaitable<copy_result> client_connection::send(const copy_request& req) {
   cmds.emplace_back("DATA\r\n");
 
   std::vector<reply> replies(cmds.size());
-  bool got_any = false;
   auto lost = [&](error_code ec) {
     result.ec = ec;
-    result.nothing_sent_back = !got_any;
     fail_all(connection_lost(ec));
+    close();
+  };
+  // RFC 5321 §3.8: the server is closing (shutdown, idle timeout); it reads nothing more.
+  auto closing = [&](const reply& r) {
+    result.ec = make_error_code(errc::downstream_tempfail);
+    fail_all(r);
+    broken_ = true;
     close();
   };
 
@@ -326,14 +334,14 @@ asio::awaitable<copy_result> client_connection::send(const copy_request& req) {
     if (auto ec = co_await write(bufs, settings_.command_timeout)) { lost(ec); co_return result; }
     for (std::size_t i = 0; i < cmds.size(); ++i) {
       if (auto ec = co_await read_reply(replies[i], nullptr, settings_.command_timeout)) { lost(ec); co_return result; }
-      got_any = true;
+      if (replies[i].code == 421) { closing(replies[i]); co_return result; }
     }
   } else {
     for (std::size_t i = 0; i < cmds.size(); ++i) {
       asio::const_buffer b(cmds[i].data(), cmds[i].size());
       if (auto ec = co_await write({&b, 1}, settings_.command_timeout)) { lost(ec); co_return result; }
       if (auto ec = co_await read_reply(replies[i], nullptr, settings_.command_timeout)) { lost(ec); co_return result; }
-      got_any = true;
+      if (replies[i].code == 421) { closing(replies[i]); co_return result; }
       const bool is_mail = i == (had_rset ? 1u : 0u);
       if (is_mail && !replies[i].positive()) {  // no point sending RCPT/DATA
         fail_all(replies[i]);
@@ -375,13 +383,31 @@ asio::awaitable<copy_result> client_connection::send(const copy_request& req) {
   if (accepted > 0) body.assign(req.message.begin(), req.message.end());
   const std::string_view dot = ends_with_crlf(body) ? crlf_dot.substr(2) : crlf_dot;
   body.emplace_back(dot.data(), dot.size());
+  result.final_dot_started = true;  // from here the server may accept the copy whatever we see
   if (auto ec = co_await write(body, settings_.data_timeout)) { lost(ec); co_return result; }
   reply final_reply;
   if (auto ec = co_await read_reply(final_reply, nullptr, settings_.data_timeout)) { lost(ec); co_return result; }
+  if (final_reply.code == 421) broken_ = true;  // its verdict on the copy, and the server closes
   for (std::size_t i = 0; i < n; ++i)
     if (result.per_recipient[i].code == 0) result.per_recipient[i] = final_reply;
   idle_since_ = std::chrono::steady_clock::now();
   co_return result;
+}
+
+idle_peek client_connection::check_idle() {
+  if (!usable()) return idle_peek::closed;
+  idle_peek p = idle_peek::unexpected_input;
+  // Our own buffer and TLS's hold nothing while idle; then the socket itself.
+  if (rpos_ == rbuf_.size() && !(tls_up_ && tls_input_pending(tls_->native_handle()))) {
+    char byte;
+    const ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    p = classify_idle_peek(n, n < 0 ? errno : 0);
+  }
+  if (!reusable(p)) {
+    broken_ = true;
+    log::debug("downstream {}:{}: pooled connection not reused: {}", settings_.host, settings_.port, describe(p));
+  }
+  return p;
 }
 
 asio::awaitable<void> client_connection::quit() {

@@ -4,6 +4,12 @@
 // final "." in one more: no Nagle/delayed-ACK stalls), RFC 1870 SIZE,
 // RFC 6152 8BITMIME, RFC 6531 SMTPUTF8, RFC 3207 STARTTLS, RFC 4954 AUTH PLAIN.
 //
+// A server may close at any time, saying 421 first (RFC 5321 §3.8): a 421 to
+// any command of the transaction ends the connection, and the copy reports it
+// as lost (copy_result::ec) with the 421 as its reply; whether the final "."
+// could have been sent by then is in copy_result::final_dot_started (the pool
+// retries only before it: connection_reuse.hpp).
+//
 // Deadlines: connect_timeout for connect + TLS + greeting + EHLO + AUTH,
 // command_timeout per reply, data_timeout for the reply after ".". Any timeout
 // or I/O error makes the connection unusable; the transaction in flight reports
@@ -34,6 +40,7 @@
 #include "relay/core/errc.hpp"
 #include "relay/smtp/command.hpp"
 #include "relay/smtp/client_credentials.hpp"
+#include "relay/smtp/connection_reuse.hpp"
 #include "relay/smtp/deadline.hpp"
 #include "relay/smtp/ehlo_capabilities.hpp"
 #include "relay/smtp/reply.hpp"
@@ -71,8 +78,8 @@ struct copy_request {
 
 struct copy_result {
   std::vector<reply> per_recipient;  // same order as request.recipients
-  error_code ec;                     // the connection failed during the transaction
-  bool nothing_sent_back = false;    // failed before any reply: safe to retry elsewhere
+  error_code ec;                     // the connection failed or the server closed it (421) during the transaction
+  bool final_dot_started = false;    // the body + final "." write began: from here a retry could duplicate
 };
 
 class client_connection : public std::enable_shared_from_this<client_connection> {
@@ -89,6 +96,10 @@ class client_connection : public std::enable_shared_from_this<client_connection>
   void close();
 
   bool usable() const { return open_ && !broken_; }
+  // Before reusing an idle connection: a non-blocking peek at the socket (and
+  // at TLS's buffers). Anything but idle_peek::quiet (the server closed it,
+  // or sent something such as a 421) makes the connection unusable.
+  idle_peek check_idle();
   bool tls_active() const { return tls_up_; }
   bool used() const { return used_; }  // a transaction already ran on it
   const server_capabilities& capabilities() const { return caps_; }

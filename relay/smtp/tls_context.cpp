@@ -87,4 +87,9 @@ std::string tls_verify_error(const SSL* ssl) {
   return r == X509_V_OK ? std::string() : X509_verify_cert_error_string(r);
 }
 
+bool tls_input_pending(const SSL* ssl) {
+  const BIO* in = SSL_get_rbio(ssl);
+  return SSL_pending(ssl) > 0 || SSL_has_pending(ssl) || (in && BIO_ctrl_pending(const_cast<BIO*>(in)) > 0);
+}
+
 }  // namespace kizuna::smtp

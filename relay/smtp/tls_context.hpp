@@ -34,4 +34,8 @@ bool tls_client_prepare(SSL* ssl, const std::string& host, bool verify);
 std::string tls_description(const SSL* ssl);
 std::string tls_verify_error(const SSL* ssl);
 
+// Whether TLS holds input the application has not read: decrypted bytes, or
+// records received but not yet processed. An idle SMTP connection has none.
+bool tls_input_pending(const SSL* ssl);
+
 }  // namespace kizuna::smtp
