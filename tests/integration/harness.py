@@ -85,10 +85,11 @@ class Redis:
 class SmtpSink:
     """Postfix's smtp-sink, dumping every transaction to its own file."""
 
-    def __init__(self, tmp, lmtp=False, extra=()):
+    def __init__(self, tmp, lmtp=False, extra=(), port=None):
+        """port: a fixed port (a restarted sink takes its predecessor's); else a free one."""
         self.dump = os.path.join(tmp, "sink")
         os.makedirs(self.dump, exist_ok=True)
-        self.port = free_port()
+        self.port = port or free_port()
         args = [SMTP_SINK, "-u", "root" if os.geteuid() == 0 else os.environ.get("USER", "nobody"),
                 "-d", self.dump + "/%H%M%S.", "-m", "512", *extra]
         if lmtp:

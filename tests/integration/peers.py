@@ -3,13 +3,19 @@ outcomes smtp-sink cannot give (e.g. tempfail exactly one recipient).
 It speaks real SMTP over TCP on loopback: EHLO with PIPELINING and 8BITMIME,
 MAIL, RCPT, DATA with dot-unstuffing, RSET, QUIT; optionally STARTTLS or
 implicit TLS (Python's ssl with a given cert/key) and AUTH PLAIN, offered only
-over TLS, whose credentials are recorded.
+over TLS, whose credentials are recorded. To act out a downstream restart it
+can drop its idle connections (optionally with Postfix's idle-timeout 421
+first), answer an RSET with 421 or a bare close, and close after taking a
+message in without answering its final dot.
 """
 import base64
+import os
 import re
+import socket
 import socketserver
 import ssl
 import threading
+import time
 
 
 class _Writer:
@@ -44,12 +50,20 @@ class _Handler(socketserver.StreamRequestHandler):
         return True
 
     def finish(self):
+        with self.server.peer.lock:  # before the socket is closed: a listed fd is still this connection's
+            self.server.peer.open_connections.pop(id(self), None)
         super().finish()
         if isinstance(self.connection, ssl.SSLSocket):  # socketserver closes only the plain socket it accepted
             self.connection.close()
 
     def handle(self):
         srv = self.server.peer
+        with srv.lock:
+            srv.connections += 1
+            srv.open_connections[id(self)] = self.connection.fileno()
+        self._serve(srv)
+
+    def _serve(self, srv):
         tls = False
         if srv.implicit_tls:
             if not self._wrap(srv):
@@ -61,6 +75,11 @@ class _Handler(socketserver.StreamRequestHandler):
         while True:
             line = self.rfile.readline(4096)
             if not line:
+                if srv.dropping == "421":  # what Postfix's smtpd says when it closes an idle session
+                    try:
+                        w.write(b"421 4.4.2 peer Error: timeout exceeded\r\n")
+                    except OSError:
+                        pass
                 return
             cmd = line.rstrip(b"\r\n").decode(errors="replace")
             verb = cmd[:4].upper()
@@ -101,7 +120,10 @@ class _Handler(socketserver.StreamRequestHandler):
                 addr = re.search(r"<([^>]*)>", cmd).group(1)
                 with srv.lock:
                     fail = srv.tempfail.get(addr)
-                if fail:
+                    refuse = srv.reject.get(addr)
+                if refuse:
+                    w.write(b"550 5.1.1 <%s>: Recipient address rejected: User unknown\r\n" % addr.encode())
+                elif fail:
                     w.write(b"450 4.2.0 <%s>: mailbox busy\r\n" % addr.encode())
                 else:
                     rcpts.append(addr)
@@ -122,8 +144,19 @@ class _Handler(socketserver.StreamRequestHandler):
                     for r in rcpts:
                         srv.delivered.append((r, b"".join(body)))
                         srv.delivered_tls.append(tls)
+                    vanish = srv.close_after_data > 0
+                    srv.close_after_data -= vanish
+                if vanish:  # accepted, but the reply is lost: the duplicate window
+                    return
                 w.write(b"250 2.0.0 queued\r\n")
             elif verb == "RSET":
+                with srv.lock:
+                    close = srv.close_at_rset.pop(0) if srv.close_at_rset else None
+                if close == "421":
+                    w.write(b"421 4.3.2 peer shutting down\r\n")
+                    return
+                if close == "eof":
+                    return
                 rcpts, mail_from = [], None
                 w.write(b"250 2.0.0 ok\r\n")
             elif verb == "QUIT":
@@ -148,11 +181,17 @@ class ScriptedPeer:
     def __init__(self, tls=None, implicit_tls=False, auth=None):
         self.lock = threading.Lock()
         self.tempfail = {}   # address -> True while RCPT for it answers 450
+        self.reject = {}     # address -> True while RCPT for it answers 550
         self.delivered = []  # (recipient, body bytes) in arrival order
         self.commands = []   # every command line received (AUTH lines masked)
         self.delivered_tls = []  # for each delivered entry: whether it came over TLS
         self.auth_seen = []  # (user, password) of every AUTH PLAIN
         self.tls_sessions = 0  # completed TLS handshakes
+        self.connections = 0  # connections accepted
+        self.open_connections = {}  # handler id -> socket fd, while it is served
+        self.dropping = None  # while drop_connections runs: "421" or "eof"
+        self.close_at_rset = []  # each RSET takes one: "421" (reply, then close) or "eof" (close)
+        self.close_after_data = 0  # so many messages are taken in and the connection closed without a reply
         self.tls_context = None
         if tls:
             self.tls_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -168,6 +207,29 @@ class ScriptedPeer:
     def recipients(self):
         with self.lock:
             return [r for r, _ in self.delivered]
+
+    def drop_connections(self, say="eof", timeout=10.0):
+        """Closes every open connection as a restarting server would: each
+        handler sees end of input (shutdown of the read side), says "421 ..."
+        first if say == "421", and closes. Returns once all are closed."""
+        with self.lock:
+            self.dropping = say
+            dups = [os.dup(fd) for fd in self.open_connections.values()]
+        for fd in dups:
+            s = socket.socket(fileno=fd)
+            try:
+                s.shutdown(socket.SHUT_RD)
+            except OSError:
+                pass
+            s.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if not self.open_connections:
+                    self.dropping = None
+                    return len(dups)
+            time.sleep(0.02)
+        raise AssertionError(f"peer connections still open after {timeout}s")
 
     def stop(self):
         self.server.shutdown()
