@@ -5,8 +5,8 @@
 namespace kizuna::audit {
 namespace {
 
-constexpr std::array<const char*, 8> action_names = {"relay", "drop",        "reject",  "defer",
-                                                     "hold",  "unsubscribe", "release", "discard"};
+constexpr std::array<const char*, 9> action_names = {"relay", "drop",        "reject",  "defer", "hold",
+                                                     "unsubscribe", "release", "discard", "bounce"};
 
 }  // namespace
 

@@ -36,7 +36,7 @@
 
 namespace kizuna::audit {
 
-enum class action { relay, drop, reject, defer, hold, unsubscribe, release, discard };
+enum class action { relay, drop, reject, defer, hold, unsubscribe, release, discard, bounce };
 
 const char* to_string(action a) noexcept;
 std::optional<action> parse_action(std::string_view s) noexcept;

@@ -201,7 +201,8 @@ void summary::add(const stored_record& r) {
       break;
     case action::hold: ++c.held; break;
     case action::discard: ++c.discarded; break;
-    case action::unsubscribe: break;
+    case action::unsubscribe:
+    case action::bounce: break;  // the copy's own relay record counted it as failed
   }
 }
 

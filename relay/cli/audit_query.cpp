@@ -25,7 +25,7 @@ constexpr std::string_view query_help =
     "  --rcpt ADDR        the recipient (normalized first, as the relay does: trimmed,\n"
     "                     lower-cased, IDN domain to punycode)\n"
     "  --campaign ID      the campaign id (X-Kizuna-Campaign)\n"
-    "  --decision D       relay, drop, reject, defer, hold, unsubscribe, release or discard\n"
+    "  --decision D       relay, drop, reject, defer, hold, unsubscribe, release, discard or bounce\n"
     "  --rule R           the deciding rule's id (e.g. builtin:optout, newsletter-cap)\n"
     "  --since T          records at or after T\n"
     "  --until T          records before T\n"
@@ -66,7 +66,7 @@ int query_command(const arguments& args) {
     auto d = audit::parse_action(v);
     if (!d)
       return usage("query", "--decision '" + v +
-                                "': not one of relay, drop, reject, defer, hold, unsubscribe, release, discard");
+                                "': not one of relay, drop, reject, defer, hold, unsubscribe, release, discard, bounce");
     filter.decisions.push_back(*d);
   }
   for (const char* name : {"--since", "--until"}) {

@@ -7,6 +7,7 @@
 #include "relay/core/address.hpp"
 #include "relay/core/dot_stuffing.hpp"
 #include "relay/core/log.hpp"
+#include "relay/delivery/bounce.hpp"
 #include "relay/delivery/copy_plan.hpp"
 #include "relay/delivery/delivered_memo.hpp"
 #include "relay/delivery/dispatcher.hpp"
@@ -288,6 +289,7 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
     if (duplicate_of[i] != n) outcome.per_recipient[i] = outcome.per_recipient[duplicate_of[i]];
   for (auto& r : outcome.per_recipient) r = with_enhanced(std::move(r));
   outcome.summary = summarize(env, outcome.per_recipient);
+  if (!env.lmtp && outcome.summary.positive()) co_await report_refused(env, *message, jobs, outcome, records, record_for);
 
   // Handled = relayed, dropped or held: what a retry must not do again.
   std::vector<std::string> handled;
@@ -319,6 +321,33 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
     }
   }
   co_return outcome;
+}
+
+asio::awaitable<void> policy_transaction::report_refused(const smtp::envelope& env, const std::string& message,
+                                                         const std::vector<copy_job>& jobs,
+                                                         smtp::delivery_outcome& outcome,
+                                                         std::vector<audit::record>& records,
+                                                         const record_maker& record_for) {
+  std::vector<refused_copy> refused;
+  for (const copy_job& job : jobs)
+    if (const smtp::reply& r = outcome.per_recipient[job.index]; r.permanent())
+      refused.push_back({*job.recipient, recipients_[job.index].address, r});
+  if (refused.empty()) co_return;
+  const bounce_outcome b = co_await send_bounce(*ctx_->dest, env, unstuff_dots(message), refused, ctx_->hostname,
+                                                clock::now());
+  for (const copy_job& job : jobs)
+    if (outcome.per_recipient[job.index].permanent()) {
+      audit::record rec = record_for(job.index, audit::action::bounce, b.rule());
+      rec.downstream_reply = b.suppressed == dsn_suppression::none ? reply_text(b.dsn_reply).substr(0, 512) : "";
+      records.push_back(std::move(rec));
+    }
+  // Not handed on for now: the client's 250 becomes a 4xx, so the failure is
+  // reported by its retry (the recipients handled already are remembered).
+  if (b.suppressed == dsn_suppression::none && b.dsn_reply.transient()) {
+    log::warning("{} cannot send the DSN now ({} {}): deferring the reply", env.id, b.dsn_reply.code,
+                 b.dsn_reply.text);
+    outcome.summary = {451, "4.3.0", "cannot report refused recipients now, try again later"};
+  }
 }
 
 asio::awaitable<void> policy_transaction::record_sends(std::string id, std::vector<store::redis_command> writes) {

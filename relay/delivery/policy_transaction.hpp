@@ -11,6 +11,9 @@
 //    4xx and the recipients already handled are remembered for its retry.
 //  - every decision is in the audit log (fsync per audit.fsync) before the
 //    reply that depends on it.
+//  - SMTP: copies the downstream refused permanently while the client is told
+//    250 are reported to the envelope sender in one DSN (delivery/bounce.hpp)
+//    and audited as `bounce`.
 // Mail to unsubscribe+<token>@<unsubscribe.mailto_domain> (SPEC §10): the token is
 // checked at RCPT (an invalid one is refused, 550 5.7.1, and changes nothing);
 // after DATA the opt-out is written (source "mailto") and audited, and that
@@ -18,11 +21,13 @@
 // Fail closed: Redis errors defer (451 4.3.0); nothing is relayed unchecked.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "relay/delivery/context.hpp"
+#include "relay/delivery/fan_out.hpp"
 #include "relay/policy/decision.hpp"
 #include "relay/policy/inputs.hpp"
 #include "relay/smtp/transaction.hpp"
@@ -46,6 +51,15 @@ class policy_transaction final : public smtp::transaction {
     bool retry_pending = false;  // the memo must be read for this message (store::recipient_record)
     std::optional<unsubscribe::token_claims> unsubscribe;  // unsubscribe+<token>@<mailto_domain>
   };
+
+  using record_maker = std::function<audit::record(std::size_t, audit::action, std::string)>;
+
+  // After the downstream answered every copy of an SMTP transaction the client
+  // is to be told 250 for: the DSN for the refused ones, their `bounce` records,
+  // and a 4xx summary when the DSN could not be handed on now.
+  boost::asio::awaitable<void> report_refused(const smtp::envelope& env, const std::string& message,
+                                              const std::vector<copy_job>& jobs, smtp::delivery_outcome& outcome,
+                                              std::vector<audit::record>& records, const record_maker& record_for);
 
   // sent:{addr} entries for the frequency caps (store::append_sent_commands).
   boost::asio::awaitable<void> record_sends(std::string id, std::vector<store::redis_command> writes);
