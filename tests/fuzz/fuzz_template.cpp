@@ -2,7 +2,8 @@
 // (relay/personalize: compile_message / render_copy), with issue 10 item 3's
 // property as the oracle: contact data never changes a copy's MIME structure.
 //
-// Input: a message (seeds: the MIME and personalization fixtures), then a
+// Input: a message (seeds: the MIME and personalization fixtures), made what
+// DATA would store (CRLF line ends only, no NUL, a final CRLF), then a
 // contact value taken from its end: the last byte says how many trailing bytes
 // form that value, the two before it pick, per slot, the free value, a hostile
 // one (CR/LF, NUL, "--" + every boundary of the template with a part header and
@@ -17,10 +18,13 @@
 //  - no line of a leaf (lines end at CR, LF or CRLF, as Python's email parser
 //    splits them) starts with "--<boundary>" of an enclosing multipart, unless
 //    the template's part had such a line already;
-//  - a template ending in a line end gives a copy ending in one (issue 10 item 2:
-//    the "." after the copy must follow CRLF).
+//  - the copy ends in CRLF (issue 10 item 2: the "." after it must follow CRLF).
+// Replaying an input with KIZUNA_FUZZ_DUMP=/tmp/x writes /tmp/x.template.eml and
+// /tmp/x.copy.eml.
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <string>
@@ -111,6 +115,24 @@ bool has_delimiter_line(const mime::message& m, mime::part_id id) {
   return false;
 }
 
+// A template is a message as DATA stores it (data_assembler, normalize mode):
+// CRLF line ends only (a bare LF or CR becomes CRLF), no NUL, ending in CRLF.
+std::string as_received(std::string_view in) {
+  std::string out;
+  out.reserve(in.size() + 2);
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '\0') continue;
+    if (in[i] == '\r' || in[i] == '\n') {
+      if (in[i] == '\r' && i + 1 < in.size() && in[i + 1] == '\n') ++i;
+      out += "\r\n";
+      continue;
+    }
+    out += in[i];
+  }
+  if (!out.empty() && !out.ends_with("\r\n")) out += "\r\n";
+  return out;
+}
+
 std::map<std::string, int> field_counts(const mime::part& p) {
   std::map<std::string, int> n;
   for (const auto& f : p.fields) ++n[lower(f.name)];
@@ -134,7 +156,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
   const std::size_t cut = rest.size() - std::min(value_len, rest.size());
   const std::string free_value = rest.substr(cut);
   rest.resize(cut);
-  const std::string input = rest;
+  const std::string input = as_received(rest);
 
   const bool with_footer = choice & 0x8000;
   compile_options options;
@@ -142,7 +164,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
     options.footer_text = "--\n配信停止: {{unsubscribe_url}}\n";
     options.footer_html = "<p><a href=\"{{unsubscribe_url}}\">配信停止</a></p>";
   }
-  auto t = compile_message(rest, options);
+  auto t = compile_message(input, options);
   if (!t) return 0;
   const mime::message& tm = t->message();
 
@@ -169,6 +191,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
   const rendered_copy c = render_copy(*t, values, h);
   if (!c.error.empty()) return 0;
 
+  if (const char* dump = std::getenv("KIZUNA_FUZZ_DUMP")) {  // replaying a finding: the two messages as files
+    for (const auto& [suffix, bytes] : {std::pair{".template.eml", std::string_view(input)},
+                                        std::pair{".copy.eml", std::string_view(c.bytes)}}) {
+      if (std::FILE* f = std::fopen((std::string(dump) + suffix).c_str(), "wb")) {
+        std::fwrite(bytes.data(), 1, bytes.size(), f);
+        std::fclose(f);
+      }
+    }
+  }
   const mime::message copy = mime::message::parse(c.bytes);
   FUZZ_CHECK(copy.parts().size() == tm.parts().size(), c.bytes);
   for (mime::part_id id = 0; id < tm.parts().size(); ++id) {
@@ -186,6 +217,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
     if (!b.is_multipart() && !has_delimiter_line(tm, id)) FUZZ_CHECK(!has_delimiter_line(copy, id), c.bytes);
   }
   if (const auto* to = copy.root().field("To")) FUZZ_CHECK(to->value == h.to, c.bytes);
-  if (input.ends_with('\n')) FUZZ_CHECK(c.bytes.ends_with('\n'), c.bytes);
+  if (!input.empty()) FUZZ_CHECK(c.bytes.ends_with("\r\n"), c.bytes);
   return 0;
 }
