@@ -203,7 +203,6 @@ std::expected<std::string, std::string> normalize_address(std::string_view addre
   // Split at the '@' that ends the local part; a quoted local part is reduced to
   // its content (quoted-pairs unescaped) here.
   std::string content;
-  bool quoted = false;
   std::size_t at = std::string_view::npos;
   if (address.front() == '"') {
     auto q = unquote(address);
@@ -212,7 +211,6 @@ std::expected<std::string, std::string> normalize_address(std::string_view addre
     at = q->end;
     if (at >= address.size() || address[at] != '@')
       return std::unexpected("a quoted local part must be followed by '@'");
-    quoted = true;
   } else {
     at = address.find('@');
     if (at == std::string_view::npos) return std::unexpected("no '@' in address");
@@ -230,8 +228,10 @@ std::expected<std::string, std::string> normalize_address(std::string_view addre
   if (!local) return std::unexpected(local.error());
   // A quoted string whose content is a dot-atom is the same mailbox written
   // unquoted (RFC 5321 §4.1.2, RFC 5322 §3.4.1); only a content that needs the
-  // quotes keeps them, in one canonical spelling.
-  std::string out = quoted && !is_dot_atom_text(*local) ? requote(*local) : std::move(*local);
+  // quotes keeps them, in one canonical spelling. Decided on the folded text:
+  // NFC maps a few characters to ASCII specials (U+037E to ';'), and the key
+  // must read the same when normalized again.
+  std::string out = is_dot_atom_text(*local) ? std::move(*local) : requote(*local);
   if (out.size() > max_local) return std::unexpected("local part longer than 64 octets");
 
   auto d = normalize_domain(domain);
