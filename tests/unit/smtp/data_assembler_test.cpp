@@ -313,6 +313,18 @@ BOOST_AUTO_TEST_CASE(bare_cr_becomes_a_line_end_and_the_line_it_makes_is_stuffed
   BOOST_TEST(!d.refused_bare());
 }
 
+// Found by tests/fuzz/fuzz_data_assembler: each bare CR stores one byte more
+// than the client sent, so the limit counts what is stored.
+BOOST_AUTO_TEST_CASE(normalized_bytes_count_toward_the_size_limit) {
+  data_assembler d(12);
+  BOOST_TEST(d.feed(crlf("a\rb\rc\rd")) == status::more);  // 7 bytes + 3 LFs + CRLF = 12: fits
+  BOOST_TEST(!d.too_large());
+  BOOST_TEST(d.feed(crlf("\r")) == status::more);  // 3 more
+  BOOST_TEST(d.feed(crlf(".")) == status::done);
+  BOOST_TEST(d.too_large());
+  BOOST_TEST(d.take().size() <= 12u);
+}
+
 BOOST_AUTO_TEST_CASE(nul_bytes_are_dropped) {
   data_assembler d(1000);
   BOOST_TEST(d.feed(crlf(std::string_view("a\0b\0", 4))) == status::more);
