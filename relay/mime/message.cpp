@@ -8,6 +8,9 @@
 namespace kizuna::mime {
 
 bool part::is_personalizable_text() const noexcept {
+  // Fields past max_fields are not known: its real Content-Type or
+  // Content-Transfer-Encoding may be among them (found by tests/fuzz/fuzz_mime).
+  if (defects & defect::too_many_fields) return false;
   if (!type.is("text", "plain") && !type.is("text", "html")) return false;
   if (disposition && disposition->is_attachment()) return false;
   return encoding != transfer_encoding::unknown;

@@ -54,6 +54,11 @@ std::expected<message_template, std::string> compile_message(std::string message
                                                              const compile_options& options) {
   message_template t(mime::message::parse(std::move(message_bytes)));
   const mime::message& m = t.message_;
+  // Fields past the parser's max_fields are not known, so a copy could keep an
+  // unseen To or Subject beside the ones set for the recipient: refused.
+  if (m.root().defects & mime::defect::too_many_fields)
+    return std::unexpected("header: more fields than the parser keeps (" +
+                           std::to_string(mime::parse_limits{}.max_fields) + ")");
 
   if (const mime::header_field* subject = m.root().field("Subject")) {
     const std::string decoded = mime::decode_header_value(subject->value);

@@ -121,6 +121,17 @@ BOOST_AUTO_TEST_CASE(every_copy_ends_with_a_line_end) {
   }
 }
 
+// A header past the parser's max_fields hides fields a copy would have to
+// replace (an unseen To would go out beside the recipient's): refused.
+BOOST_AUTO_TEST_CASE(a_header_with_too_many_fields_is_refused) {
+  std::string m = "From: a@example.org\r\n";
+  for (int i = 0; i < 1001; ++i) m += "X-Filler: " + std::to_string(i) + "\r\n";
+  m += "To: everyone@example.org\r\nSubject: {{contact.last_name}}\r\n\r\nbody\r\n";
+  auto t = compile_message(m);
+  BOOST_TEST_REQUIRE(!t.has_value());
+  BOOST_TEST(t.error().find("more fields") != std::string::npos, t.error());
+}
+
 BOOST_AUTO_TEST_CASE(compiles_subject_and_text_parts_once) {
   const auto t = must_compile_message(read_file("personalize", "alternative_fields.eml"));
   BOOST_TEST(t.has_slots());
