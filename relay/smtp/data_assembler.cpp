@@ -53,9 +53,10 @@ data_assembler::status data_assembler::feed(const framed_line& line) {
   bare_cr_ = bare_cr_ || has_cr;
   nul_ = nul_ || has_nul;
 
-  // Each bare CR is stored as CRLF: counted as stored, so the limit holds.
-  const std::size_t extra_lf = has_cr ? static_cast<std::size_t>(std::count(text.begin(), text.end(), '\r')) : 0;
-  if (!counted(text.size() + 2 + extra_lf)) return status::more;
+  // Each bare CR is stored as CRLF, and the line it starts may take a stuffing
+  // dot: counted as up to two bytes more, so what is stored stays within the limit.
+  const std::size_t extra = has_cr ? 2 * static_cast<std::size_t>(std::count(text.begin(), text.end(), '\r')) : 0;
+  if (!counted(text.size() + 2 + extra)) return status::more;
   if (has_cr || has_nul) {
     // Unstuffed as the receiver must (RFC 5321 §4.5.2), then made clean lines.
     if (text.starts_with('.')) text.remove_prefix(1);

@@ -316,13 +316,14 @@ BOOST_AUTO_TEST_CASE(bare_cr_becomes_a_line_end_and_the_line_it_makes_is_stuffed
 // Found by tests/fuzz/fuzz_data_assembler: each bare CR stores one byte more
 // than the client sent, so the limit counts what is stored.
 BOOST_AUTO_TEST_CASE(normalized_bytes_count_toward_the_size_limit) {
-  data_assembler d(12);
-  BOOST_TEST(d.feed(crlf("a\rb\rc\rd")) == status::more);  // 7 bytes + 3 LFs + CRLF = 12: fits
+  data_assembler d(15);
+  BOOST_TEST(d.feed(crlf("a\r.b\r.c")) == status::more);  // 7 bytes + 2 x (LF + dot) + CRLF = 13: fits
   BOOST_TEST(!d.too_large());
-  BOOST_TEST(d.feed(crlf("\r")) == status::more);  // 3 more
-  BOOST_TEST(d.feed(crlf(".")) == status::done);
-  BOOST_TEST(d.too_large());
-  BOOST_TEST(d.take().size() <= 12u);
+  BOOST_TEST(d.take().size() == 13u);  // "a" CRLF "..b" CRLF "..c" CRLF
+  data_assembler e(15);
+  BOOST_TEST(e.feed(crlf("a\r.b\r.c\r")) == status::more);  // 8 + 6 + 2 = 16: past it
+  BOOST_TEST(e.feed(crlf(".")) == status::done);
+  BOOST_TEST(e.too_large());
 }
 
 BOOST_AUTO_TEST_CASE(nul_bytes_are_dropped) {
