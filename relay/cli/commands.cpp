@@ -99,8 +99,14 @@ std::expected<config::snapshot, int> load_or_report(const std::string& file) {
 int cmd_check(const options& o) {
   if (o.help) return std::fputs(check_help.data(), stdout), 0;
   if (!o.config) return std::fputs("kizuna check: --config FILE is required\n", stderr), ex_usage;
-  auto cfg = load_or_report(*o.config);
-  if (!cfg) return cfg.error();
+  auto cfg = config::load(*o.config);
+  if (!cfg) {
+    // Every error of the config and of the policies it names, in one run.
+    for (const auto& d : cfg.error()) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+    if (auto policies = policy::load(config::policy_entries(*o.config)); !policies)
+      for (const auto& d : policies.error()) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+    return ex_config;
+  }
   bool ok = true;
   auto policies = policy::load((*cfg)->policies);
   if (!policies) {

@@ -50,6 +50,15 @@ std::string machine_host_name() {
   return name;
 }
 
+// policies: a list of files or globs, resolved against the config's directory
+// (globs are expanded by the policy loader).
+void decode_policies(decoder& d, const yaml_node& v, std::vector<std::string>& out) {
+  if (const auto* items = d.list(v, "policies")) {
+    for (std::size_t i = 0; i < items->size(); ++i)
+      if (auto pattern = d.string((*items)[i], fmt::format("policies[{}]", i))) out.push_back(d.resolve(*pattern).string());
+  }
+}
+
 void decode_top_level(decoder& d, const yaml_node& root, settings& s) {
   fields f(d, root, "");
   if (const auto* v = f.take("hostname")) {
@@ -65,13 +74,7 @@ void decode_top_level(decoder& d, const yaml_node& root, settings& s) {
   if (const auto* v = f.require("listen")) decode_listeners(d, *v, s.listeners);
   if (const auto* v = f.require("downstream")) decode_downstream(d, *v, s.downstream);
   if (const auto* v = f.require("redis")) decode_redis(d, *v, s.redis);
-  if (const auto* v = f.take("policies")) {
-    if (const auto* items = d.list(*v, "policies")) {
-      for (std::size_t i = 0; i < items->size(); ++i)
-        if (auto pattern = d.string((*items)[i], fmt::format("policies[{}]", i)))
-          s.policies.push_back(d.resolve(*pattern).string());  // globs are expanded by the policy loader
-    }
-  }
+  if (const auto* v = f.take("policies")) decode_policies(d, *v, s.policies);
   f.path("state_dir", s.state_dir);
   static const yaml_node no_audit{.type = yaml_node::kind::mapping};
   const auto* audit = f.take("audit");
@@ -110,6 +113,21 @@ std::expected<snapshot, diagnostics> load(const std::filesystem::path& file) {
   if (s->hostname.empty()) s->hostname = machine_host_name();
   if (s->threads == 0) s->threads = std::clamp(std::thread::hardware_concurrency(), 1u, 256u);
   return s;
+}
+
+std::vector<std::string> policy_entries(const std::filesystem::path& file) {
+  std::vector<std::string> out;
+  auto text = read_file(file);
+  if (!text) return out;
+  auto tree = parse_yaml(*text, file.string());
+  if (!tree || !tree->is_mapping()) return out;
+  std::error_code ec;
+  const auto source = std::filesystem::absolute(file, ec).lexically_normal();
+  if (ec) return out;
+  decoder d(file.string(), source.parent_path());
+  for (const yaml_entry& e : tree->entries)
+    if (e.first.is_scalar() && e.first.text == "policies") decode_policies(d, e.second, out);
+  return out;
 }
 
 }  // namespace kizuna::config

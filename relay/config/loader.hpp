@@ -7,6 +7,8 @@
 #include <expected>
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "relay/config/diagnostic.hpp"
 #include "relay/config/settings.hpp"
@@ -16,5 +18,10 @@ namespace kizuna::config {
 using snapshot = std::shared_ptr<const settings>;
 
 std::expected<snapshot, diagnostics> load(const std::filesystem::path& file);
+
+// The policy files a config names, read even when the rest of it is invalid, so
+// `kizuna check` reports the errors of both in one run. Empty when the file
+// cannot be read or parsed or names none.
+std::vector<std::string> policy_entries(const std::filesystem::path& file);
 
 }  // namespace kizuna::config

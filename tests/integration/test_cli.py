@@ -47,8 +47,27 @@ class Cli(unittest.TestCase):
         r = kizuna("check", "--config", path)
         self.assertEqual(r.returncode, 78)
         got = [l.replace(INVALID + "/", "") for l in r.stderr.splitlines()]
-        self.assertEqual(got, expected)
+        # The config's errors, then those of the policies it names (in one run).
+        self.assertEqual(got[:len(expected)], expected)
+        self.assertEqual(got[len(expected):], ["policies: 'policies/a.yaml' matches no file"])
         self.assertGreater(len(got), 1)
+
+    def test_check_reports_config_and_policy_errors_in_one_run(self):
+        """Issue 13: config errors came first and policy errors only on the next run."""
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            policy = os.path.join(tmp, "bad.yaml")
+            with open(policy, "w") as f:
+                f.write("rules:\n  - id: r1\n    match: {no_such_matcher: 1}\n    action: relay\n")
+            conf = os.path.join(tmp, "kizuna.yaml")
+            with open(conf, "w") as f:
+                f.write(f"listen:\n  - address: 127.0.0.1:0\ndownstream:\n  maildir: {tmp}/md\n"
+                        f"redis:\n  embedded: true\nstate_dir: {tmp}/state\ncolour: blue\n"
+                        f"policies: [bad.yaml]\n")
+            r = kizuna("check", "--config", conf)
+            self.assertEqual(r.returncode, 78)
+            self.assertIn(f'{conf}:8:1: unknown key "colour"', r.stderr)
+            self.assertIn(f"{policy}:3:", r.stderr)
 
     def test_serve_refuses_an_invalid_config_with_78(self):
         path = os.path.join(INVALID, "bad_protocol.yaml")
