@@ -64,7 +64,7 @@ echo "keys in redis: $(redis-cli -s "$tmp/redis-1k.sock" dbsize) (1k) and $(redi
 
 d=0 r1=0 r2=0
 for r in $(seq "$rounds"); do
-  # Fresh recipients each run, or the newsletter cap (3 a week) would defer them.
+  # Fresh recipients each run, or the newsletter cap (3 a week) would drop them.
   sink_before=$(cpu_of "$sink_pid")
   rcpt="d${r}@example.com"; xd=$(rate "$(run_source "$sink_port")"); d=$(max "$xd" "$d")
   direct_source=$(us_per_msg 0 "$(cat "$tmp/source.cpu")")

@@ -155,18 +155,17 @@ class Policies(RelayTestCase):
         self.assertEqual(self.delivered(), [])
         self.assertIn(hold_id, self.k.cli("hold", "list").stdout, "a refused copy stays held")
 
-    def test_fourth_newsletter_within_seven_days_is_deferred(self):
+    def test_fourth_newsletter_within_seven_days_is_dropped_with_the_reason(self):
         self.contact("reader@example.com")
         for i in range(3):
             self.assertEqual(self.send(["reader@example.com"], message("newsletter", subject=f"n{i}")), {})
-        with self.assertRaises(smtplib.SMTPDataError) as e:
-            self.send(["reader@example.com"], message("newsletter", subject="n3"))
-        self.assertEqual(e.exception.smtp_code, 450)
+        # Accepted (no 7-day retries past the sender's queue lifetime), not sent, audited.
+        self.assertEqual(self.send(["reader@example.com"], message("newsletter", subject="n3")), {})
         self.assertEqual(len(self.delivered()), 3)
         # Other categories do not count against the newsletter cap.
         self.assertEqual(self.send(["reader@example.com"], message("step")), {})
         self.assertEqual(len(self.delivered()), 4)
-        self.assertIn(("reader@example.com", "defer", "newsletter-cap"), self.decisions())
+        self.assertIn(("reader@example.com", "drop", "newsletter-cap"), self.decisions())
 
     def test_quiet_hours_defer_marketing_but_not_receipts(self):
         self.contact("sleeping@example.com", timezone=NIGHT)

@@ -362,7 +362,7 @@ BOOST_AUTO_TEST_CASE(shipped_example_policies_say_what_their_comments_say) {
              boost::test_tools::per_element());
   std::vector<action> actions;
   for (const auto& r : set->rules) actions.push_back(r.action);
-  BOOST_TEST((actions == std::vector<action>{action::drop, action::hold, action::defer, action::defer, action::drop,
+  BOOST_TEST((actions == std::vector<action>{action::drop, action::hold, action::drop, action::defer, action::drop,
                                              action::drop}));
   const auto& cap = as<sent_within_match>(as<all_match>(find_rule(*set, "newsletter-cap").match).items.at(1));
   BOOST_TEST(cap.period.count() == 7 * 86400);
