@@ -21,6 +21,7 @@
 #include "relay/core/read_file.hpp"
 #include "relay/delivery/copy_plan.hpp"
 #include "relay/mime/control_headers.hpp"
+#include "relay/mime/readable.hpp"
 #include "relay/policy/loader.hpp"
 #include "relay/store/recipient_lookup.hpp"
 
@@ -139,6 +140,8 @@ int preview_command(const arguments& args) {
     std::fprintf(stderr, "kizuna preview: cannot build the copy: %s\n", rendered.error().c_str());
     return ex_dataerr;
   }
+  // Decoded for reading (ISO-2022-JP, base64...); the exact copy follows.
+  std::printf("--- readable ---\n%s", mime::readable_view(rendered->bytes).c_str());
   std::printf("--- copy ---\n");
   std::fwrite(rendered->bytes.data(), 1, rendered->bytes.size(), stdout);
   return 0;

@@ -243,6 +243,11 @@ class PreviewMatchesServe(Personalize):
         self.assertIn(b"decision:   relay", report)
         self.assertIn(b"persona:    sato (sticky)", report, "the relay recorded the owner's persona")
         self.assertEqual(copy.rstrip(b"\r\n"), relayed.rstrip(b"\r\n"))
+        # Issue 13: beside the wire copy (ISO-2022-JP escapes), a view a person can read.
+        readable = report.partition(b"--- readable ---\n")[2].decode("utf-8")
+        self.assertIn("Subject: 【ご案内】山田様へ春の特別セールのお知らせ", readable)
+        self.assertIn("山田 様", readable)
+        self.assertNotIn("\x1b", readable)
         # And the copy is valid MIME with the values in both alternatives.
         m = parse(relayed)
         plain, html = [p.get_content() for p in m.walk() if p.get_content_maintype() == "text"]
