@@ -33,12 +33,6 @@ void append_lower(std::string& out, std::string_view s) {
   for (char c : s) out.push_back(lower(c));
 }
 
-bool all_ascii(std::string_view s) {
-  for (char c : s)
-    if (static_cast<unsigned char>(c) >= 0x80) return false;
-  return true;
-}
-
 // RFC 5322 specials (and space) that cannot appear unquoted in a local part.
 bool is_special(char c) {
   switch (c) {
@@ -154,7 +148,7 @@ struct free_deleter {
 // local part also lower-cased by Unicode's rules and put in NFC, so composed
 // and decomposed spellings of one name are one key.
 std::expected<std::string, std::string> fold_local(std::string_view local) {
-  if (all_ascii(local)) {
+  if (is_ascii(local)) {
     std::string out;
     out.reserve(local.size());
     append_lower(out, local);
@@ -178,7 +172,7 @@ std::expected<std::string, std::string> normalize_domain(std::string_view domain
   if (domain.front() == '[') return normalize_literal(domain);
 
   std::string out;
-  if (all_ascii(domain)) {
+  if (is_ascii(domain)) {
     // Fast path (most addresses): libidn2 copies ASCII labels unchanged anyway.
     append_lower(out, domain);
   } else {

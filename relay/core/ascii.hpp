@@ -1,5 +1,6 @@
 // ASCII case-insensitive comparison for protocol tokens (SMTP keywords, MIME
-// field and parameter names, URL schemes, HTML tag names, domain A-labels).
+// field and parameter names, URL schemes, HTML tag names, domain A-labels), and
+// the 7-bit test (SMTPUTF8 decisions, the fast paths of address normalization).
 // Locale-free: only 'A'..'Z' fold; every other byte compares as it is.
 #pragma once
 
@@ -19,6 +20,13 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
 
 constexpr bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+// True when every byte is 7-bit.
+constexpr bool is_ascii(std::string_view s) noexcept {
+  for (char c : s)
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  return true;
 }
 
 }  // namespace kizuna

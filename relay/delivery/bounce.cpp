@@ -1,20 +1,11 @@
 #include "relay/delivery/bounce.hpp"
 
+#include "relay/core/ascii.hpp"
 #include "relay/core/dot_stuffing.hpp"
 #include "relay/core/log.hpp"
 #include "relay/core/transaction_id.hpp"
 
 namespace kizuna::delivery {
-namespace {
-
-bool is_ascii(std::string_view s) {
-  for (char c : s)
-    if (static_cast<unsigned char>(c) >= 0x80) return false;
-  return true;
-}
-
-}  // namespace
-
 std::string bounce_outcome::rule() const {
   switch (suppressed) {
     case dsn_suppression::none: break;

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "relay/core/ascii.hpp"
 #include "relay/core/utf8.hpp"
 #include "relay/delivery/dsn.hpp"
 
@@ -64,12 +65,6 @@ std::string one_line(std::string_view in, std::size_t max, bool utf8) {
     out += piece;
   }
   return out;
-}
-
-bool is_ascii(std::string_view s) {
-  for (const char c : s)
-    if (static_cast<unsigned char>(c) >= 0x80) return false;
-  return true;
 }
 
 // RFC 6533 §3 utf-8-addr-xtext: printable ASCII except '+', '=', '\' as is,

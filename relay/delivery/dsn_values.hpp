@@ -19,7 +19,6 @@ bool is_ctl(unsigned char c);
 // '?' (ASCII only); trimmed, cut at `max` octets on a character boundary
 // (marked "...").
 std::string one_line(std::string_view in, std::size_t max, bool utf8);
-bool is_ascii(std::string_view s);
 // RFC 6533 §3 utf-8-addr-xtext: printable ASCII except '+', '=', '\' as is,
 // everything else as \x{HEX} (upper case, no leading zeros).
 std::string utf8_xtext(std::string_view address);

@@ -318,12 +318,6 @@ constexpr std::array<verb_name, 13> verbs{{
 
 }  // namespace
 
-bool is_ascii(std::string_view s) noexcept {
-  for (char c : s)
-    if (is_high(c)) return false;
-  return true;
-}
-
 std::expected<command, reply> parse_command(std::string_view line) {
   if (line.size() > max_command_line - 2) return std::unexpected(replies::line_too_long());
   for (char c : line)

@@ -8,6 +8,7 @@
 #include <expected>
 #include <string_view>
 
+#include "relay/core/ascii.hpp"
 #include "relay/smtp/command.hpp"
 #include "relay/smtp/reply.hpp"
 
@@ -34,7 +35,7 @@ inline constexpr std::size_t max_path = 256;
 //   non-ASCII is not (A-labels only before SMTPUTF8 can be negotiated).
 std::expected<command, reply> parse_command(std::string_view line);
 
-// True when every byte is 7-bit: the session's RCPT check against SMTPUTF8.
-bool is_ascii(std::string_view s) noexcept;
+// The session's RCPT check against SMTPUTF8 uses kizuna::is_ascii (core/ascii.hpp).
+using kizuna::is_ascii;
 
 }  // namespace kizuna::smtp
