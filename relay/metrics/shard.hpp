@@ -52,8 +52,12 @@ class shard {
  public:
   using labels = std::initializer_list<std::uint32_t>;
 
+  // The cells sit between two cache lines of padding so that no other
+  // thread's data shares a line with them (no false sharing between shards).
   shard(const std::vector<detail::family_layout>& layout, std::size_t cells)
-      : layout_(&layout), cells_(std::make_unique<std::atomic<std::uint64_t>[]>(cells)), size_(cells) {}
+      : layout_(&layout),
+        storage_(std::make_unique<std::atomic<std::uint64_t>[]>(cells + 2 * pad)),
+        cells_(storage_.get() + pad) {}
   shard(const shard&) = delete;
   shard& operator=(const shard&) = delete;
 
@@ -111,9 +115,10 @@ class shard {
     return fam.offset + series * fam.cells_per_series;
   }
 
+  static constexpr std::size_t pad = 64 / sizeof(std::uint64_t);
   const std::vector<detail::family_layout>* layout_;
-  std::unique_ptr<std::atomic<std::uint64_t>[]> cells_;
-  std::size_t size_;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> storage_;
+  std::atomic<std::uint64_t>* cells_;
 };
 
 }  // namespace kizuna::metrics
