@@ -72,6 +72,13 @@ constexpr std::uint32_t index(E e) noexcept {
   return static_cast<std::uint32_t>(e);
 }
 
+// The rule label's slot for a deciding rule id as audit records carry it
+// ("" = no rule matched: builtin:default). A binary search over the snapshot;
+// an id the snapshot lacks aborts (label_values::slot).
+inline std::uint32_t rule_slot(const label_values& rules, std::string_view rule) {
+  return rules.slot(rule.empty() ? builtin_rules[0] : rule);
+}
+
 struct catalogue {
   dimension_id listener;
   dimension_id rule;

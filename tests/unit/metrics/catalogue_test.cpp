@@ -44,12 +44,18 @@ BOOST_AUTO_TEST_CASE(enum_indices_name_the_declared_values) {
   BOOST_REQUIRE(rules.has_value());
   auto& s = r.add_shard();
   s.inc(c.recipients, {index(decision::hold), (*rules)->slot("newsletter-cap")});
+  s.inc(c.recipients, {index(decision::relay), rule_slot(**rules, "")});
+  s.inc(c.recipients, {index(decision::reject), rule_slot(**rules, "builtin:optout")});
   s.inc(c.downstream_transactions, {index(reply_class::c4xx)});
   s.inc(c.unsubscribe_requests, {index(unsubscribe_route::mailto), index(unsubscribe_result::repeat)});
   s.inc(c.redis_errors, {index(redis_error::timeout)});
   s.inc(c.dkim_signatures, {index(dkim_result::no_key)});
   const std::string out = r.scrape();
   BOOST_TEST(out.find("kizuna_recipients_total{decision=\"hold\",rule=\"newsletter-cap\"} 1\n") != std::string::npos);
+  BOOST_TEST(out.find("kizuna_recipients_total{decision=\"relay\",rule=\"builtin:default\"} 1\n") !=
+             std::string::npos);
+  BOOST_TEST(out.find("kizuna_recipients_total{decision=\"reject\",rule=\"builtin:optout\"} 1\n") !=
+             std::string::npos);
   BOOST_TEST(out.find("kizuna_downstream_transactions_total{class=\"4xx\"} 1\n") != std::string::npos);
   BOOST_TEST(out.find("kizuna_unsubscribe_requests_total{route=\"mailto\",result=\"repeat\"} 1\n") !=
              std::string::npos);
