@@ -265,7 +265,7 @@ std::expected<std::shared_ptr<const label_values>, std::string> registry::set_va
         dim.label_name, fresh.size(), free.size(), dim.capacity));
   for (std::size_t i = 0; i < fresh.size(); ++i) {
     const std::uint32_t slot = free[i];
-    if (!dim.slot_owner[slot].empty()) zero_slot_locked(d.index, slot);
+    zero_slot_locked(d.index, slot);  // never-used slots are zero already, unless misused: be sure
     dim.slot_owner[slot] = fresh[i];
     entries.emplace_back(std::move(fresh[i]), slot);
   }

@@ -6,7 +6,9 @@
 #include <boost/test/unit_test.hpp>
 
 #include <memory>
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "relay/metrics/registry.hpp"
@@ -111,6 +113,31 @@ BOOST_AUTO_TEST_CASE(many_reloads_with_churn_stay_within_the_capacity_and_exact)
   BOOST_TEST(has("kizuna_hits_total{decision=\"relay\",rule=\"r999\"} 2"));
   BOOST_TEST(has("kizuna_hits_total{decision=\"relay\",rule=\"builtin:optout\"} 0"));
   BOOST_TEST(v->size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(reloads_while_a_thread_counts_lose_nothing_for_kept_rules) {
+  reload({"keep", "r0"});
+  std::atomic<bool> stop{false};
+  std::atomic<long> done{0};
+  // The counting thread takes a fresh snapshot now and then, as a new
+  // generation would, and counts on slots of whichever snapshot it holds.
+  std::thread counter([&] {
+    auto v = r.values(rule);
+    for (long i = 0; !stop.load() || i < 100000; ++i) {
+      if (i % 64 == 0) v = r.values(rule);
+      s.inc(hits, {0, v->slot("keep")});
+      for (const auto& [value, slot] : v->entries())
+        if (value != "keep") s.inc(hits, {1, slot});
+      done.store(i + 1);
+    }
+  });
+  for (int i = 1; i < 300; ++i) {
+    auto v = r.set_values(rule, {"keep", "r" + std::to_string(i)});
+    if (!v) std::this_thread::yield();  // every slot pinned by the counter's snapshot: retry later
+  }
+  stop = true;
+  counter.join();
+  BOOST_TEST(has("kizuna_hits_total{decision=\"relay\",rule=\"keep\"} " + std::to_string(done.load())));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
