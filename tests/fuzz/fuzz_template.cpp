@@ -105,11 +105,14 @@ std::vector<std::string_view> py_lines(std::string_view s) {
 
 bool has_delimiter_line(const mime::message& m, mime::part_id id) {
   const mime::part& p = m.at(id);
+  if (p.parent == mime::no_part) return false;
+  // The part's lines are split once, then matched against every enclosing
+  // boundary.
+  std::vector<std::string_view> lines = py_lines(m.slice(p.body));
+  for (std::string_view line : py_lines(m.slice(p.header))) lines.push_back(line);
   for (mime::part_id up = p.parent; up != mime::no_part; up = m.at(up).parent) {
     const std::string delimiter = "--" + m.at(up).boundary;
-    for (std::string_view line : py_lines(m.slice(p.body)))
-      if (line.starts_with(delimiter)) return true;
-    for (std::string_view line : py_lines(m.slice(p.header)))
+    for (std::string_view line : lines)
       if (line.starts_with(delimiter)) return true;
   }
   return false;
