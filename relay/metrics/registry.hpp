@@ -4,7 +4,8 @@
 // (format 0.0.4) of everything, summed over shards, at scrape.
 //
 // Life cycle: add_dimension/add (start-up, one thread) → add_shard per I/O
-// thread (freezes the declarations: adding a family afterwards aborts) →
+// thread (it, or the first set(), freezes the declarations: adding a family
+// afterwards aborts) →
 // increments on shards, set()/set_values() by their owners, scrape() from the
 // admin server. Everything but the shard increments takes the registry's mutex;
 // none of it is on the per-message path.
