@@ -210,6 +210,10 @@ fields::~fields() {
     std::string hint;
     std::size_t best = 3;  // suggest only close misspellings
     for (const auto& k : known_) {
+      // The distance is at least the difference in length: a key that long
+      // cannot be a close misspelling (and an 8 KB key costs nothing).
+      const std::size_t gap = key.text.size() > k.size() ? key.text.size() - k.size() : k.size() - key.text.size();
+      if (gap >= best) continue;
       auto dist = distance(key.text, k);
       if (dist < best && dist < k.size()) {
         best = dist;

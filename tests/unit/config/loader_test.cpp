@@ -347,6 +347,22 @@ BOOST_AUTO_TEST_CASE(slow_client_limits_have_postfix_defaults_and_bounds) {
              boost::test_tools::per_element());
 }
 
+// Issue 10 (fuzz_loaders): the suggestion skips known keys whose length alone
+// puts them out of reach; what is suggested does not change.
+BOOST_AUTO_TEST_CASE(a_suggestion_only_for_keys_of_a_close_length) {
+  temp_dir dir;
+  const std::string long_key(1000, 'q');
+  auto errors = errors_of(dir, std::string(minimal) + "thread: 2\nstate_dirs_: /tmp\n" + long_key + ": 1\nx: 1\n");
+  BOOST_TEST(errors ==
+                 (std::vector<std::string>{
+                     "kizuna.yaml:7:1: unknown key \"thread\" (did you mean \"threads\"?)",
+                     "kizuna.yaml:8:1: unknown key \"state_dirs_\" (did you mean \"state_dir\"?)",
+                     "kizuna.yaml:9:1: unknown key \"" + long_key + "\"",
+                     "kizuna.yaml:10:1: unknown key \"x\"",
+                 }),
+             boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(a_misspelt_key_gets_a_suggestion) {
   temp_dir dir;
   auto errors = errors_of(dir, std::string(minimal) + "state-dir: /tmp\nlimits:\n  max_line_byte: 2000\n");
