@@ -14,6 +14,15 @@ def kizuna(*args):
     return subprocess.run([KIZUNA, *args], capture_output=True, text=True, timeout=30)
 
 
+def minimal_config(tmp, rest):
+    """kizuna.yaml in tmp: a maildir relay on embedded Redis, then `rest` (7th line on)."""
+    conf = os.path.join(tmp, "kizuna.yaml")
+    with open(conf, "w") as f:
+        f.write(f"listen:\n  - address: 127.0.0.1:0\ndownstream:\n  maildir: {tmp}/md\n"
+                f"redis:\n  embedded: true\nstate_dir: {tmp}/state\n{rest}")
+    return conf
+
+
 class Cli(unittest.TestCase):
     def test_check_accepts_the_shipped_configs(self):
         for name in ("kizuna.yaml", "kizuna.example.yaml"):
@@ -24,11 +33,7 @@ class Cli(unittest.TestCase):
     def test_check_warns_when_footers_need_unsubscribe_links_the_config_cannot_make(self):
         import tempfile
         with tempfile.TemporaryDirectory() as tmp:
-            conf = os.path.join(tmp, "kizuna.yaml")
-            with open(conf, "w") as f:
-                f.write(f"listen:\n  - address: 127.0.0.1:0\ndownstream:\n  maildir: {tmp}/md\n"
-                        f"redis:\n  embedded: true\nstate_dir: {tmp}/state\n"
-                        f"policies: [{SOURCE_DIR}/policies/*.yaml]\n")
+            conf = minimal_config(tmp, f"policies: [{SOURCE_DIR}/policies/*.yaml]\n")
             r = kizuna("check", "--config", conf)
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn("warning: merge.footer uses {{unsubscribe_url}} but the config has no unsubscribe "
@@ -59,11 +64,7 @@ class Cli(unittest.TestCase):
             policy = os.path.join(tmp, "bad.yaml")
             with open(policy, "w") as f:
                 f.write("rules:\n  - id: r1\n    match: {no_such_matcher: 1}\n    action: relay\n")
-            conf = os.path.join(tmp, "kizuna.yaml")
-            with open(conf, "w") as f:
-                f.write(f"listen:\n  - address: 127.0.0.1:0\ndownstream:\n  maildir: {tmp}/md\n"
-                        f"redis:\n  embedded: true\nstate_dir: {tmp}/state\ncolour: blue\n"
-                        f"policies: [bad.yaml]\n")
+            conf = minimal_config(tmp, "colour: blue\npolicies: [bad.yaml]\n")
             r = kizuna("check", "--config", conf)
             self.assertEqual(r.returncode, 78)
             self.assertIn(f'{conf}:8:1: unknown key "colour"', r.stderr)
