@@ -241,6 +241,10 @@ parameter_list parse_parameters(std::string_view text) {
       if (p.section > max_section) continue;
       n.erase(star);
     }
+    // No name left ("*0*=", "*="), or a '*' that is not RFC 2231 syntax ("a**",
+    // "a*0*0"): not an attribute (RFC 2231 leaves '*' out of attribute-char), and
+    // one that would be formatted as another name; dropped like a missing name.
+    if (n.empty() || n.find('*') != std::string::npos) continue;
     p.base = std::move(n);
     p.value = std::move(value);
     raw.push_back(std::move(p));

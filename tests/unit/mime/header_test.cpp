@@ -89,6 +89,23 @@ BOOST_AUTO_TEST_CASE(hostile_parameters_never_throw) {
   BOOST_TEST(parse_content_type("text/plain; (unclosed comment").present);
 }
 
+// Issue 10 (fuzz_mime, "multipart/mixed;*0*=ndary=\"XyZ\""): a parameter whose
+// name is empty or keeps a '*' once the RFC 2231 markers are removed is dropped,
+// so what is formatted parses back to the same names.
+BOOST_AUTO_TEST_CASE(parameters_without_a_valid_name_are_dropped) {
+  const content_type ct =
+      parse_content_type("multipart/mixed;*0*=ndary=\"XyZ\"; *=a; **=b; a**=c; a*0*0=d; a*b=e; boundary=q; t*0*=x; t*1=y");
+  BOOST_TEST_REQUIRE(ct.params.size() == 2u);
+  BOOST_TEST(ct.params[0].name == "boundary");
+  BOOST_TEST(ct.param("boundary") == "q");
+  BOOST_TEST(ct.params[1].name == "t");
+  BOOST_TEST(ct.param("t") == "xy");
+  const content_type again = parse_content_type(format_content_type(ct));
+  BOOST_TEST_REQUIRE(again.params.size() == 2u);
+  BOOST_TEST(again.params[0].name == "boundary");
+  BOOST_TEST(again.params[1].name == "t");
+}
+
 BOOST_AUTO_TEST_CASE(content_type_formatting_quotes_and_extends) {
   content_type ct = parse_content_type("text/plain; charset=ISO-2022-JP; format=flowed");
   for (auto& p : ct.params)
