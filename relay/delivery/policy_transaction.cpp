@@ -329,18 +329,20 @@ asio::awaitable<void> policy_transaction::report_refused(const smtp::envelope& e
                                                          std::vector<audit::record>& records,
                                                          const record_maker& record_for) {
   std::vector<refused_copy> refused;
+  std::vector<std::size_t> refused_index;
   for (const copy_job& job : jobs)
-    if (const smtp::reply& r = outcome.per_recipient[job.index]; r.permanent())
+    if (const smtp::reply& r = outcome.per_recipient[job.index]; r.permanent()) {
       refused.push_back({*job.recipient, recipients_[job.index].address, r});
+      refused_index.push_back(job.index);
+    }
   if (refused.empty()) co_return;
   const bounce_outcome b = co_await send_bounce(*ctx_->dest, env, unstuff_dots(message), refused, ctx_->hostname,
                                                 clock::now());
-  for (const copy_job& job : jobs)
-    if (outcome.per_recipient[job.index].permanent()) {
-      audit::record rec = record_for(job.index, audit::action::bounce, b.rule());
-      rec.downstream_reply = b.suppressed == dsn_suppression::none ? reply_text(b.dsn_reply).substr(0, 512) : "";
-      records.push_back(std::move(rec));
-    }
+  for (const std::size_t i : refused_index) {
+    audit::record rec = record_for(i, audit::action::bounce, b.rule());
+    rec.downstream_reply = b.suppressed == dsn_suppression::none ? reply_text(b.dsn_reply).substr(0, 512) : "";
+    records.push_back(std::move(rec));
+  }
   // Not handed on for now: the client's 250 becomes a 4xx, so the failure is
   // reported by its retry (the recipients handled already are remembered).
   if (b.suppressed == dsn_suppression::none && b.dsn_reply.transient()) {
