@@ -14,9 +14,11 @@
 namespace kizuna::audit {
 namespace {
 
-constexpr std::array<std::string_view, 14> field_names = {
-    "ts",   "seq",            "instance", "message_id",       "campaign", "category", "rcpt",
-    "decision", "rule", "policy_version", "persona",  "downstream_reply", "prev",     "hash"};
+constexpr std::array<std::string_view, 15> field_names = {
+    "ts",       "seq",  "instance",       "message_id", "campaign",         "category", "rcpt", "decision",
+    "rule",     "policy_version", "persona", "downstream_reply", "copy_id", "prev",     "hash"};
+// Present only in records about one copy (relay intent, outcome); older logs never have it.
+constexpr std::string_view optional_field = "copy_id";
 
 constexpr std::string_view hash_key = ",\"hash\":\"";
 constexpr std::size_t hash_tail_size = hash_key.size() + 64 + 2;  // ,"hash":" + hex + "}
@@ -111,6 +113,7 @@ std::string format_body(const record& r, std::uint64_t seq, std::string_view pre
   field("policy_version", r.policy_version);
   field("persona", r.persona);
   field("downstream_reply", r.downstream_reply);
+  if (!r.copy_id.empty()) field("copy_id", r.copy_id);
   field("prev", prev);
   return out;
 }
@@ -134,6 +137,7 @@ std::expected<chained_line, std::string> parse_line(std::string_view line) {
 
   std::size_t i = 0;
   for (const auto& kv : *obj) {
+    if (i < field_names.size() && field_names[i] == optional_field && kv.key() != optional_field) ++i;
     if (i >= field_names.size())
       return std::unexpected(fmt::format("unexpected field \"{}\" after \"hash\"", std::string_view(kv.key())));
     if (kv.key() != field_names[i])
@@ -149,7 +153,7 @@ std::expected<chained_line, std::string> parse_line(std::string_view line) {
   else if (seq.is_uint64()) out.seq = seq.get_uint64();
   else return std::unexpected(std::string("\"seq\" is not a positive integer"));
   for (std::string_view key : field_names) {
-    if (key == "seq") continue;
+    if (key == "seq" || (key == optional_field && !obj->contains(key))) continue;
     if (!obj->at(key).is_string()) return std::unexpected(fmt::format("\"{}\" is not a string", key));
   }
   if (!is_timestamp(obj->at("ts").get_string()))

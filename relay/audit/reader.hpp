@@ -43,6 +43,7 @@ struct stored_record {
   std::string policy_version;
   std::string persona;
   std::string downstream_reply;
+  std::string copy_id;  // "" in records not about one copy, and in logs older than issue 11
 };
 
 // Parses one line (without "\n") into `out` (whose strings are reused); the error
@@ -58,8 +59,13 @@ std::chrono::system_clock::time_point saturating_time_point(std::chrono::sys_sec
 // "YYYY-MM-DDTHH:MM:SS.mmmZ" → time point; nothing when not of that shape or not a real date.
 std::optional<std::chrono::system_clock::time_point> parse_record_timestamp(std::string_view s);
 
-// A delivered copy: decision relay or release with a downstream reply starting with '2'.
+// A delivered copy: an outcome, release or (older logs) relay record whose downstream reply starts with '2'.
 bool is_delivery(const stored_record& r) noexcept;
+// The write-ahead record of a copy about to be sent (relay, no reply yet, a copy_id);
+// its `outcome` record follows unless the relay stopped in between.
+bool is_relay_intent(const stored_record& r) noexcept;
+// An outcome that may be a delivery: the final "." was written, no reply came.
+bool is_in_doubt(const stored_record& r) noexcept;
 
 struct scan_stats {
   std::size_t files = 0;        // files read

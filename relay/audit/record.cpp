@@ -5,8 +5,8 @@
 namespace kizuna::audit {
 namespace {
 
-constexpr std::array<const char*, 9> action_names = {"relay", "drop",        "reject",  "defer", "hold",
-                                                     "unsubscribe", "release", "discard", "bounce"};
+constexpr std::array<const char*, 10> action_names = {"relay",       "drop",    "reject",  "defer",  "hold",
+                                                      "unsubscribe", "release", "discard", "bounce", "outcome"};
 
 }  // namespace
 

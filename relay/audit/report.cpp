@@ -108,7 +108,11 @@ void optout_index::add_domain(std::string_view domain, std::string_view scope, s
 std::size_t optout_index::entries() const noexcept { return impl_->all.size(); }
 
 std::optional<optout_match> optout_index::violated_by(const stored_record& r) const {
-  if (!is_delivery(r)) return std::nullopt;
+  if (!is_delivery(r) && !is_in_doubt(r)) return std::nullopt;
+  return violated_by_copy(r);
+}
+
+std::optional<optout_match> optout_index::violated_by_copy(const stored_record& r) const {
   const impl::entry* best = nullptr;
   std::string subject;
   // A record written before an address spelling was known to be the same
@@ -173,6 +177,26 @@ std::string format_violation(const stored_record& r, const optout_match& m) {
   append_value(out, "campaign", r.campaign);
   append_value(out, "category", r.category);
   append_value(out, "message_id", r.message_id);
+  if (!is_delivery(r)) out += " delivery=possible";
+  return out;
+}
+
+void pending_copies::add(const stored_record& r) {
+  if (r.copy_id.empty()) return;
+  if (is_relay_intent(r)) {
+    stored_record kept = r;
+    kept.line = {};
+    pending_.insert_or_assign(r.copy_id, std::move(kept));
+  } else if (r.decision == action::outcome) {
+    pending_.erase(r.copy_id);
+  }
+}
+
+std::vector<stored_record> pending_copies::left() const {
+  std::vector<stored_record> out;
+  out.reserve(pending_.size());
+  for (const auto& [id, r] : pending_) out.push_back(r);
+  std::sort(out.begin(), out.end(), [](const stored_record& a, const stored_record& b) { return a.seq < b.seq; });
   return out;
 }
 
@@ -185,6 +209,10 @@ void summary::add(const stored_record& r) {
   campaign_counts& c = campaigns_[{r.campaign, r.category}];
   switch (r.decision) {
     case action::relay:
+      // A write-ahead intent: its outcome record counts the copy.
+      if (r.downstream_reply.empty() && !r.copy_id.empty()) break;
+      [[fallthrough]];
+    case action::outcome:
     case action::release:
       if (is_delivery(r)) {
         ++c.relayed;

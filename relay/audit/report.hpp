@@ -2,8 +2,9 @@
 // summary, computed from a stream of records (reader.hpp) in one pass. Pure: the
 // CLI loads the opt-outs from Redis and feeds the records.
 //
-// Opt-out report (SPEC §9): a delivery (reader.hpp is_delivery: relay or release
-// with a 2xx downstream reply) violates an opt-out when the opt-out is for its rcpt,
+// Opt-out report (SPEC §9): a delivery (reader.hpp is_delivery: an outcome or
+// release with a 2xx downstream reply) or a possible delivery (an outcome in doubt,
+// or a relay intent whose outcome never came: pending_copies) violates an opt-out when the opt-out is for its rcpt,
 // or for the domain of its rcpt, its scope is "*" or the record's category, and the
 // record's ts is after the opt-out's `at` (ts > at, at taken as hh:mm:ss.000: a copy
 // sent in the same second as the opt-out is listed, for the auditor to judge).
@@ -55,19 +56,39 @@ class optout_index {
 
   std::size_t entries() const noexcept;  // (subject, scope) pairs
 
-  // For a delivery: the opt-out it violates (the earliest applicable `at`), if any.
-  // Records that are not deliveries never violate anything.
+  // For a delivery or an outcome in doubt: the opt-out it violates (the earliest
+  // applicable `at`), if any. Other records never violate anything.
   std::optional<optout_match> violated_by(const stored_record& r) const;
+  // The same for a copy that may have been delivered whatever its record says (a
+  // relay intent left without outcome: pending_copies).
+  std::optional<optout_match> violated_by_copy(const stored_record& r) const;
 
  private:
   struct impl;
   std::unique_ptr<impl> impl_;
 };
 
+// Relay intents waiting for their outcome, fed every record in chain order:
+// an intent is kept until an outcome with its copy_id arrives. What is left at the
+// end of the log is a copy the relay stopped sending in the middle (a crash):
+// possibly delivered. Memory: the copies in flight when the log ends (and those
+// of crashes).
+class pending_copies {
+ public:
+  void add(const stored_record& r);
+  std::size_t size() const noexcept { return pending_.size(); }
+  // In chain order of their intents.
+  std::vector<stored_record> left() const;
+
+ private:
+  std::unordered_map<std::string, stored_record> pending_;  // by copy_id; line cleared
+};
+
 // One line of the opt-out report, without "\n":
 //   <subject> scope=<scope> opted_out_at=<RFC 3339> delivered_at=<ts> rcpt=<rcpt>
 //   campaign=<campaign> category=<category> message_id=<message_id>
-// Values with spaces, quotes, control characters or nothing at all are written as
+// and " delivery=possible" for a copy that may have been delivered (in doubt, or
+// an intent without outcome). Values with spaces, quotes, control characters or nothing at all are written as
 // JSON strings ("").
 std::string format_violation(const stored_record& r, const optout_match& m);
 

@@ -36,8 +36,10 @@ constexpr std::string_view report_help =
     "\n"
     "--optouts   the opt-out enforcement report. Reads every opt-out from Redis\n"
     "            (<prefix>optout:{ADDRESS} and <prefix>optout-domain:DOMAIN), then every\n"
-    "            record of the audit log, and lists each delivered copy (decision relay or\n"
-    "            release, downstream reply 2xx) sent to an opted-out address, or to any\n"
+    "            record of the audit log, and lists each delivered copy (downstream reply\n"
+    "            2xx to a relayed or released copy), and each copy possibly delivered (the\n"
+    "            final \".\" went out and no reply came, or a relay intent has no outcome:\n"
+    "            marked delivery=possible), sent to an opted-out address, or to any\n"
     "            address of an opted-out domain, after the opt-out's time, for scope * (any\n"
     "            category, transactional ones too) or the copy's own category. One line per\n"
     "            copy:\n"
@@ -143,9 +145,11 @@ int optouts_report(const options& o) {
   output out;
   std::uint64_t violations = 0;
   problem_printer problems("kizuna audit report");
+  audit::pending_copies pending;
   auto stats = audit::scan_chain(
       live,
       [&](const audit::stored_record& r) {
+        pending.add(r);
         if (auto m = index.violated_by(r)) {
           ++violations;
           out.write(audit::format_violation(r, *m));
@@ -153,6 +157,13 @@ int optouts_report(const options& o) {
         }
       },
       std::ref(problems));
+  // A copy whose intent has no outcome may have been delivered (the relay stopped while sending it).
+  for (const audit::stored_record& r : pending.left())
+    if (auto m = index.violated_by_copy(r)) {
+      ++violations;
+      out.write(audit::format_violation(r, *m));
+      out.write("\n");
+    }
   if (!stats) {
     if (int rc = write_failed(out)) return rc;
     std::fprintf(stderr, "kizuna audit report: %s\n", stats.error().c_str());

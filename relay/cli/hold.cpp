@@ -224,7 +224,7 @@ asio::awaitable<int> release(redis_session& redis, const loaded& all, const deli
     env.params.body = h.eight_bit ? smtp::body_type::eight_bit_mime : smtp::body_type::unspecified;
     env.recipients = {h.recipient};
     // The held bytes already start with the trace header.
-    const smtp::reply r = co_await dest->send(env, h.recipient, h.render_at_release ? rendered : bytes);
+    const smtp::reply r = co_await dest->send(env, h.recipient, h.render_at_release ? rendered : bytes, nullptr);
     if (!r.positive()) {
       std::fprintf(stderr, "kizuna hold: %s: downstream refused: %d %s %s\n", id.c_str(), r.code, r.enhanced.c_str(),
                    r.text.c_str());

@@ -80,6 +80,13 @@ void decode_top_level(decoder& d, const yaml_node& root, settings& s) {
   const auto* audit = f.take("audit");
   decode_audit(d, audit ? *audit : no_audit, s.state_dir, s.audit);
   if (const auto* v = f.take("limits")) decode_limits(d, *v, s.limits);
+  if (const auto* e = f.take_entry("ledger")) {
+    if (s.downstream.remember_delivered_s)
+      d.error(e->first, "ledger: downstream.remember_delivered_s is the older name of ledger.window_s; keep one");
+    decode_ledger(d, e->second, s.ledger);
+  } else if (s.downstream.remember_delivered_s) {
+    s.ledger.window_s = *s.downstream.remember_delivered_s;
+  }
 
   if (const auto* v = f.take("admin_http")) decode_admin_http(d, *v, s.listeners, s.admin_http.emplace());
   if (const auto* v = f.take("unsubscribe")) decode_unsubscribe(d, *v, s.unsubscribe.emplace());

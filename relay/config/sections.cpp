@@ -198,7 +198,16 @@ void decode_downstream(decoder& d, const yaml_node& node, downstream_settings& o
     f.number("command_timeout_s", out.command_timeout_s, 1, 3600);
     f.number("data_timeout_s", out.data_timeout_s, 1, 3600);
   }
-  f.number("remember_delivered_s", out.remember_delivered_s, 60, 2592000);
+  unsigned remember = 0;
+  if (f.has("remember_delivered_s") && f.number("remember_delivered_s", remember, 60, 2592000))
+    out.remember_delivered_s = remember;
+}
+
+void decode_ledger(decoder& d, const yaml_node& node, ledger_config& out) {
+  fields f(d, node, "ledger");
+  f.number("window_s", out.window_s, 60, 31536000);
+  f.choice("in_doubt", out.in_doubt,
+           {{"assume_delivered", ledger_in_doubt::assume_delivered}, {"resend", ledger_in_doubt::resend}});
 }
 
 void decode_redis(decoder& d, const yaml_node& node, redis_settings& out) {

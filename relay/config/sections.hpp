@@ -14,6 +14,7 @@ void decode_listeners(decoder& d, const yaml_node& node, std::vector<listener_se
 void decode_downstream(decoder& d, const yaml_node& node, downstream_settings& out);
 void decode_redis(decoder& d, const yaml_node& node, redis_settings& out);
 void decode_limits(decoder& d, const yaml_node& node, limit_settings& out);
+void decode_ledger(decoder& d, const yaml_node& node, ledger_config& out);
 // audit.path defaults to state_dir/audit.jsonl, so state_dir must be decoded first.
 void decode_audit(decoder& d, const yaml_node& node, const std::filesystem::path& state_dir,
                   audit_settings& out);

@@ -53,9 +53,8 @@ struct downstream_settings {
   unsigned connect_timeout_s = 30;           // connect_timeout_s (30): 1..600
   unsigned command_timeout_s = 60;           // command_timeout_s (60): 1..3600, per reply
   unsigned data_timeout_s = 300;             // data_timeout_s (300): 1..3600, for the end-of-data reply
-  unsigned remember_delivered_s = 432000;    // remember_delivered_s (432000 = 5 days, Postfix's
-                                             //   maximal_queue_lifetime): 60..2592000; how long the
-                                             //   recipients accepted before a 4xx are remembered
+  std::optional<unsigned> remember_delivered_s;  // remember_delivered_s: the older name of
+                                                //   ledger.window_s (used when that is absent)
   bool is_maildir() const { return !maildir.empty(); }
 };
 
@@ -101,6 +100,17 @@ struct limit_settings {
                                            //   in-flight transactions may take to finish
 };
 
+enum class ledger_in_doubt { assume_delivered, resend };
+
+// The delivery ledger (issue 11, SPEC §8 "exactly once per recipient").
+struct ledger_config {
+  unsigned window_s = 604800;  // window_s (604800 = 7 days): 60..31536000; how long a delivered or
+                               //   refused (message, recipient) pair is remembered
+  ledger_in_doubt in_doubt = ledger_in_doubt::assume_delivered;  // in_doubt (assume_delivered):
+                               //   assume_delivered | resend; a copy whose final "." may have
+                               //   reached the downstream with no verdict seen
+};
+
 struct audit_settings {
   std::filesystem::path path;  // path (state_dir/audit.jsonl)
   bool fsync_always = true;    // fsync (always): always | never
@@ -140,6 +150,7 @@ struct settings {
   std::filesystem::path state_dir = "/var/lib/kizuna";  // state_dir (/var/lib/kizuna)
   audit_settings audit;
   limit_settings limits;
+  ledger_config ledger;
   std::optional<admin_http_settings> admin_http;     // admin_http (absent: no admin server)
   std::optional<unsubscribe_settings> unsubscribe;   // unsubscribe (absent: no tokens, /u/ is 404)
 };

@@ -20,10 +20,13 @@ uint64_t process_component() {
   return r & 0xFFFFFFFFFFull;
 }
 
+const uint64_t process = process_component();
+
 }  // namespace
 
+std::string process_tag() { return fmt::format("{:010X}", process); }
+
 std::string make_transaction_id() {
-  static const uint64_t process = process_component();
   static std::atomic<uint32_t> counter{0};
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   const auto secs = std::chrono::duration_cast<std::chrono::seconds>(now).count();

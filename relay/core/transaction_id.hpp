@@ -16,4 +16,8 @@ namespace kizuna {
 
 std::string make_transaction_id();
 
+// This process's random component (10 hex digits, the middle of its ids): names
+// the process as the owner of its delivery-ledger reservations.
+std::string process_tag();
+
 }  // namespace kizuna

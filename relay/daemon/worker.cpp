@@ -14,6 +14,7 @@
 #include "relay/core/log.hpp"
 #include "relay/delivery/downstream_pool.hpp"
 #include "relay/delivery/maildir_writer.hpp"
+#include "relay/store/delivery_ledger.hpp"
 
 namespace kizuna::daemon {
 namespace asio = boost::asio;
@@ -111,7 +112,10 @@ std::shared_ptr<generation> worker::build(runtime_settings rt) {
   ctx->key_prefix = cfg.redis.key_prefix;
   ctx->hostname = cfg.hostname;
   ctx->copy_parallelism = cfg.downstream.max_connections;
-  ctx->remember_delivered_s = cfg.downstream.remember_delivered_s;
+  ctx->ledger.window = std::chrono::seconds(cfg.ledger.window_s);
+  ctx->ledger.in_doubt = cfg.ledger.in_doubt == config::ledger_in_doubt::resend ? delivery::in_doubt_choice::resend
+                                                                                : delivery::in_doubt_choice::assume_delivered;
+  ctx->ledger_owner = delivery::ledger_owner_of(cfg.hostname);
   g->dispatcher = std::make_shared<delivery::dispatcher>(std::move(ctx));
   g->rt = std::move(rt);
   return g;
@@ -119,6 +123,7 @@ std::shared_ptr<generation> worker::build(runtime_settings rt) {
 
 void worker::start(runtime_settings rt) {
   current_ = build(std::move(rt));
+  if (index_ == 0) asio::co_spawn(ctx_, heartbeat(), asio::detached);
   for (std::size_t i = 0; i < acceptors_.size(); ++i)
     asio::co_spawn(ctx_, accept_loop(i), [](std::exception_ptr e) {
       if (e) log::error("accept loop ended by an exception");
@@ -140,6 +145,19 @@ void worker::reload(runtime_settings rt) {
     // dispatcher); its pool and Redis connection close when the last one ends.
     current_ = build(std::move(rt));
   });
+}
+
+asio::awaitable<void> worker::heartbeat() {
+  heartbeat_timer_ = std::make_unique<asio::steady_timer>(ctx_);
+  while (!stopping_ && current_) {
+    std::shared_ptr<generation> g = current_;
+    auto cmd = store::heartbeat_command(g->rt.cfg->redis.key_prefix, delivery::ledger_owner_of(g->rt.cfg->hostname));
+    auto r = co_await g->redis->command(std::move(cmd));
+    if (!r) log::debug("ledger heartbeat: {}", r.error().message());
+    // After a failure sooner: while the key is missing, others may take over this process's reservations.
+    heartbeat_timer_->expires_after(r ? store::alive_refresh : std::chrono::seconds(1));
+    co_await heartbeat_timer_->async_wait(tuple_awaitable);
+  }
 }
 
 asio::awaitable<void> worker::accept_loop(std::size_t ai) {
@@ -270,6 +288,7 @@ void worker::finish_if_drained() {
   if (!stopping_ || !sessions_.empty() || finished_) return;
   finished_ = true;
   if (drain_timer_) drain_timer_->cancel();
+  if (heartbeat_timer_) heartbeat_timer_->cancel();
   // Last: close the downstream pool (QUIT idle connections) and Redis; then
   // the io_context runs out of work and the thread ends.
   asio::co_spawn(ctx_, [g = std::exchange(current_, nullptr)]() -> asio::awaitable<void> {

@@ -65,6 +65,9 @@ class worker {
  private:
   std::shared_ptr<generation> build(runtime_settings rt);
   boost::asio::awaitable<void> accept_loop(std::size_t listener_index);
+  // Thread 0 only: keeps this process's alive key in Redis (store/delivery_ledger.hpp),
+  // so other processes can tell its ledger reservations from a dead one's.
+  boost::asio::awaitable<void> heartbeat();
   boost::asio::awaitable<void> serve(smtp::server_session::socket_type socket, std::size_t listener_index,
                                      std::string client_ip, std::string client_label);
   void finish_if_drained();
@@ -77,6 +80,7 @@ class worker {
   std::shared_ptr<generation> current_;
   std::list<smtp::server_session*> sessions_;
   std::unique_ptr<boost::asio::steady_timer> drain_timer_;
+  std::unique_ptr<boost::asio::steady_timer> heartbeat_timer_;
   bool stopping_ = false;
   bool finished_ = false;
   std::thread thread_;

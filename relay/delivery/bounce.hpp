@@ -10,7 +10,7 @@
 // builtin:dsn, or builtin:dsn-suppressed:<why>) with the DSN's reply, and when
 // the DSN could not be handed on for now (a 4xx) turns the client's 250 into a
 // 4xx: then the failure is reported by the client's retry rather than lost
-// (the recipients already handled are not sent again, see delivered_memo).
+// (the recipients already handled are answered from the delivery ledger, copy_ledger.hpp).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

@@ -12,7 +12,7 @@
 
 #include "relay/audit/log_writer.hpp"
 #include "relay/config/settings.hpp"
-#include "relay/delivery/delivered_memo.hpp"
+#include "relay/delivery/copy_ledger.hpp"
 #include "relay/delivery/destination.hpp"
 #include "relay/delivery/hold_queue.hpp"
 #include "relay/personalize/part_cache.hpp"
@@ -34,7 +34,11 @@ struct context {
   std::string key_prefix = "kizuna:";
   std::string hostname;             // right-hand side of copies' Message-IDs when the original has none
   std::size_t copy_parallelism = 16;  // copies of one message in flight (downstream.max_connections)
-  unsigned remember_delivered_s = 432000;
+  ledger_settings ledger;
+  std::string ledger_owner;  // "<hostname>/<process tag>": this process, as owner of its ledger reservations
 };
+
+// ledger_owner for this process.
+std::string ledger_owner_of(std::string_view hostname);
 
 }  // namespace kizuna::delivery

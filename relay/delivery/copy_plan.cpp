@@ -1,6 +1,6 @@
 #include "relay/delivery/copy_plan.hpp"
 
-#include "relay/delivery/delivered_memo.hpp"
+#include "relay/core/sha256.hpp"
 #include "relay/mime/header.hpp"
 #include "relay/policy/evaluator.hpp"
 #include "relay/unsubscribe/links.hpp"
@@ -154,7 +154,7 @@ std::expected<rendered, std::string> render_copy(const message_plan& plan, const
   personalize::copy_headers h;
   h.to = std::string(to);
   // SHA-256 over the original id and the address (the memo's digest function), 128 bits.
-  h.message_id = "<" + message_digest(plan.message_id, address).substr(0, 32) + "@" + plan.id_domain + ">";
+  h.message_id = "<" + sha256_hex({plan.message_id, "\n", address}).substr(0, 32) + "@" + plan.id_domain + ">";
   if (const policy::persona* p = copy.persona.chosen) {
     h.from_display = p->display_name;
     h.from_address = p->address;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <functional>
 #include <string>
 
 #include "relay/smtp/reply.hpp"
@@ -11,12 +12,25 @@
 
 namespace kizuna::delivery {
 
+// The step after which a copy may count as accepted (the final "." of SMTP/LMTP
+// DATA, the rename into a maildir's new/) is passed only through this gate: the
+// delivery ledger records first that the copy is committing (issue 11).
+struct commit_gate {
+  // Awaited once, right before the commit step. false: the copy must not be
+  // committed; the destination abandons it (451) and nothing was delivered.
+  std::function<boost::asio::awaitable<bool>()> enter;
+  // Set by the destination: the commit step began and no verdict came (the
+  // connection was lost after the "."): the copy may have been accepted.
+  bool no_verdict = false;
+};
+
 class destination {
  public:
   virtual ~destination() = default;
-  // The copy is env.trace_header followed by `message` (wire form).
+  // The copy is env.trace_header followed by `message` (wire form). `gate`, when
+  // set, is entered once, before the commit step.
   virtual boost::asio::awaitable<smtp::reply> send(const smtp::envelope& env, const std::string& recipient,
-                                                   const std::string& message) = 0;
+                                                   const std::string& message, commit_gate* gate) = 0;
   // Stop: close idle connections, make waiters fail. Called at shutdown and when replaced on reload.
   virtual boost::asio::awaitable<void> close() = 0;
 };

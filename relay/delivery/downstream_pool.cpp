@@ -84,13 +84,13 @@ void downstream_pool::release(connection c) {
 }
 
 asio::awaitable<smtp::reply> downstream_pool::send(const smtp::envelope& env, const std::string& recipient,
-                                                   const std::string& message) {
+                                                   const std::string& message, commit_gate* gate) {
   const asio::const_buffer bufs[2] = {asio::buffer(env.trace_header), asio::buffer(message)};
   for (unsigned retries = 0;; ++retries) {
     auto [c, why] = co_await acquire(retries > 0);
     if (!c) co_return why;
     const bool reused = c->used();
-    smtp::copy_request req{env.mail_from, &env.params, {&recipient, 1}, bufs};
+    smtp::copy_request req{env.mail_from, &env.params, {&recipient, 1}, bufs, gate ? &gate->enter : nullptr};
     smtp::copy_result res = co_await c->send(req);
     release(std::move(c));
     if (smtp::retry_on_fresh_connection({bool(res.ec), res.final_dot_started}, reused, retries)) {
@@ -99,6 +99,7 @@ asio::awaitable<smtp::reply> downstream_pool::send(const smtp::envelope& env, co
       continue;
     }
     if (res.ec) log::warning("{} downstream for <{}>: {}", env.id, recipient, res.ec.message());
+    if (gate && res.ec && res.final_dot_started) gate->no_verdict = true;
     co_return res.per_recipient.at(0);
   }
 }

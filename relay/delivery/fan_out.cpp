@@ -22,7 +22,7 @@ asio::awaitable<void> send_copies(asio::any_io_executor ex, destination& dest, c
         replies[job.index] = std::move(copy.error());
         co_return;
       }
-      replies[job.index] = co_await dest.send(env, *job.recipient, *copy);
+      replies[job.index] = co_await dest.send(env, *job.recipient, *copy, job.gate);
     } catch (const std::exception& e) {
       log::error("{} delivery to <{}> failed: {}", env.id, *job.recipient, e.what());
       replies[job.index] = {451, "4.3.0", "local error in delivery"};

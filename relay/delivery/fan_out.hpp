@@ -20,6 +20,7 @@ namespace kizuna::delivery {
 struct copy_job {
   std::size_t index;           // where the reply goes in `replies`
   const std::string* recipient;
+  commit_gate* gate = nullptr;  // the delivery ledger's, passed to the destination
 };
 
 // The copy for one job in wire form, or why it cannot be built (the reply

@@ -64,7 +64,7 @@ maildir_writer::maildir_writer(std::filesystem::path dir) : dir_(std::move(dir))
 }
 
 boost::asio::awaitable<smtp::reply> maildir_writer::send(const smtp::envelope& env, const std::string& recipient,
-                                                         const std::string& message) {
+                                                         const std::string& message, commit_gate* gate) {
   const std::string name = unique_name();
   const auto tmp = dir_ / "tmp" / name;
   const auto dst = dir_ / "new" / name;
@@ -78,12 +78,18 @@ boost::asio::awaitable<smtp::reply> maildir_writer::send(const smtp::envelope& e
   bool ok = fd >= 0 && write_all(fd, iov) && ::fsync(fd) == 0;
   const int saved = errno;
   if (fd >= 0) ok = (::close(fd) == 0) && ok;
+  if (ok && gate && !co_await gate->enter()) {  // the rename is this destination's final "."
+    ::unlink(tmp.c_str());
+    co_return smtp::reply{451, "4.3.0", "cannot record the delivery now, try again later"};
+  }
   if (ok) ok = ::rename(tmp.c_str(), dst.c_str()) == 0;
   if (ok) {
+    if (gate) gate->no_verdict = true;  // in new/ now: until the directory is synced, in doubt
     // The rename is durable only once the directory itself is on disk.
     int dfd = ::open((dir_ / "new").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     ok = dfd >= 0 && ::fsync(dfd) == 0;
     if (dfd >= 0) ::close(dfd);
+    if (gate && ok) gate->no_verdict = false;
   }
   if (!ok) {
     ::unlink(tmp.c_str());

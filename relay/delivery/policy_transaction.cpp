@@ -9,11 +9,12 @@
 #include "relay/core/log.hpp"
 #include "relay/delivery/bounce.hpp"
 #include "relay/delivery/copy_plan.hpp"
-#include "relay/delivery/delivered_memo.hpp"
+#include "relay/delivery/copy_ledger.hpp"
 #include "relay/delivery/dispatcher.hpp"
 #include "relay/delivery/fan_out.hpp"
 #include "relay/mime/control_headers.hpp"
 #include "relay/policy/evaluator.hpp"
+#include "relay/store/delivery_ledger.hpp"
 #include "relay/store/recipient_lookup.hpp"
 #include "relay/unsubscribe/links.hpp"
 #include "relay/unsubscribe/record.hpp"
@@ -41,6 +42,43 @@ std::string reply_text(const smtp::reply& r) {
   return std::to_string(r.code) + (r.enhanced.empty() ? "" : " " + r.enhanced) + " " + r.text;
 }
 
+// "550 5.1.1 text" as stored in the ledger → the reply.
+smtp::reply parse_reply_text(std::string_view s) {
+  smtp::reply r{550, "5.0.0", "refused downstream"};
+  if (s.size() < 4 || s[0] != '5' || !std::isdigit(static_cast<unsigned char>(s[1])) ||
+      !std::isdigit(static_cast<unsigned char>(s[2])) || s[3] != ' ')
+    return r;
+  r.code = (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
+  s.remove_prefix(4);
+  if (s.size() > 2 && s[0] == '5' && s[1] == '.') {
+    const auto sp = s.find(' ');
+    r.enhanced = std::string(s.substr(0, sp));
+    s = sp == std::string_view::npos ? std::string_view() : s.substr(sp + 1);
+  } else {
+    r.enhanced.clear();
+  }
+  r.text = std::string(s);
+  return r;
+}
+
+// What a pair the ledger already has is answered (copy_ledger.hpp).
+smtp::reply handled_reply(const copy_ledger::claim& c, bool lmtp) {
+  switch (c.v) {
+    case verdict::in_progress:
+      return {451, "4.3.0", "this message is being delivered to this recipient now, try again later"};
+    case verdict::already_delivered: return {250, "2.0.0", "Ok: already delivered as " + c.found.copy_id};
+    case verdict::already_refused:
+      // LMTP: the refusal again (the client reports it); SMTP: it was reported by DSN.
+      return lmtp ? parse_reply_text(c.found.detail)
+                  : smtp::reply{250, "2.0.0", "Ok: already handled (refused downstream, reported to the sender)"};
+    case verdict::already_held: return {250, "2.0.0", "Ok: already held for review as " + c.found.detail};
+    case verdict::possibly_delivered:
+      return {250, "2.0.0", "Ok: already sent as " + c.found.copy_id + " (possibly delivered), not sent again"};
+    case verdict::send: break;
+  }
+  return fail_closed();
+}
+
 }  // namespace
 
 policy_transaction::policy_transaction(std::shared_ptr<const context> ctx) : ctx_(std::move(ctx)) {}
@@ -56,7 +94,7 @@ asio::awaitable<smtp::reply> policy_transaction::check_recipient(const smtp::env
                   unsubscribe::to_string(claims.error()));
         co_return smtp::reply{550, "5.7.1", "invalid or expired unsubscribe address"};
       }
-      recipients_.push_back({claims->address, {}, false, std::move(*claims)});
+      recipients_.push_back({claims->address, {}, std::move(*claims)});
       co_return smtp::replies::recipient_ok();
     }
   }
@@ -99,7 +137,7 @@ asio::awaitable<smtp::reply> policy_transaction::check_recipient(const smtp::env
     if (d.action == policy::action::reject) co_return smtp::reply{550, "5.7.1", "<" + rcpt + ">: " + d.reason};
     co_return smtp::reply{450, "4.7.1", "<" + rcpt + ">: " + d.reason};
   }
-  recipients_.push_back({std::move(*address), std::move(data->data), data->retry_pending, std::nullopt});
+  recipients_.push_back({std::move(*address), std::move(data->data), std::nullopt});
   co_return smtp::replies::recipient_ok();
 }
 
@@ -123,37 +161,6 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
                  env.fixed_category);
   const std::string message_id = control.message_id.value_or(env.id);
 
-  // What the client's earlier attempts already handled (SMTP only: LMTP clients retry per recipient).
-  delivered_memo memo(*ctx_->redis, ctx_->key_prefix, ctx_->remember_delivered_s);
-  std::string digest;
-  std::vector<std::string> remembered;
-  std::unordered_map<std::string_view, std::size_t> first_of;
-  std::vector<bool> settled(n, false);
-  // Only when some recipient has a retry hint can an earlier attempt have left a
-  // memo: otherwise the round trip is skipped (the common case).
-  const bool may_be_retry =
-      std::any_of(recipients_.begin(), recipients_.end(), [](const recipient& r) { return r.retry_pending; });
-  // The digest (SHA-256 over the whole message) is computed only when the memo is used.
-  auto message_key = [&]() -> const std::string& {
-    if (digest.empty()) digest = message_digest(env.mail_from, *message);
-    return digest;
-  };
-  if (!env.lmtp && may_be_retry) {
-    auto done = co_await memo.recall(message_key());
-    if (!done) {
-      log::warning("{} cannot read delivery memo: {}; deferring", env.id, done.error().message());
-      outcome.per_recipient.assign(n, fail_closed());
-      outcome.summary = fail_closed();
-      co_return outcome;
-    }
-    for (std::size_t i = 0; i < n; ++i)
-      if (done->contains(env.recipients[i])) {
-        remembered.push_back(env.recipients[i]);
-        settled[i] = true;
-        outcome.per_recipient[i] = {250, "2.0.0", "Ok: already handled"};
-      }
-  }
-
   // Compiled once; every copy is rendered from it (a broken merge field fails the message).
   auto plan = plan_message(unstuff_dots(*message), policies, campaign, control, message_id, ctx_->hostname,
                            ctx_->parts.get());
@@ -162,6 +169,7 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
 
   std::vector<audit::record> records;
   std::vector<copy_job> jobs;
+  std::vector<std::size_t> holds;  // recipients to hold, once the ledger has them
   std::vector<std::size_t> duplicate_of(n, n);
   std::vector<std::string> relay_rule(n);
   const auto now = clock::now();
@@ -177,9 +185,10 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
     if (const policy::persona* p = copies[i].persona.chosen) r.persona = p->id;
     return r;
   };
+  auto copy_id = [&](std::size_t i) { return env.id + "-" + std::to_string(i); };
 
+  std::unordered_map<std::string_view, std::size_t> first_of;
   for (std::size_t i = 0; i < n; ++i) {
-    if (settled[i]) continue;
     if (recipients_[i].unsubscribe) {  // the mailto route: record the opt-out, relay nothing
       auto done = co_await unsubscribe::record_unsubscribe(*ctx_->redis, ctx_->key_prefix, *ctx_->audit,
                                                            ctx_->executor, *recipients_[i].unsubscribe, "mailto",
@@ -207,7 +216,10 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
       case policy::action::relay:
         jobs.push_back({i, &env.recipients[i]});
         relay_rule[i] = d.rule_id;  // "" unless a `relay` rule matched
-        continue;  // audited once the downstream has answered
+        continue;  // write-ahead record once the ledger has the copy
+      case policy::action::hold:
+        holds.push_back(i);
+        continue;  // held once the ledger has the copy
       case policy::action::drop:
         out = {250, "2.0.0", "Ok: accepted, not relayed (" + d.rule_id + ")"};
         break;
@@ -218,33 +230,6 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
       case policy::action::defer:
         out = {450, "4.7.1", d.reason};
         break;
-      case policy::action::hold: {
-        // A copy missing a field is held as received and rendered at release,
-        // from the contact as fixed by then: never sent with the gap.
-        const bool render_later = d.rule_id == missing_field_rule;
-        held_copy h{env.id + "-" + std::to_string(i), env.id, env.mail_from, env.recipients[i],
-                    recipients_[i].address, env.params.smtputf8,
-                    env.params.body == smtp::body_type::eight_bit_mime, message_id, campaign.id.value_or(""),
-                    campaign.category, d.rule_id, d.reason, policies.version, trace_lines(d),
-                    std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count()};
-        h.render_at_release = render_later;
-        std::expected<void, std::string> put;
-        if (render_later)
-          put = ctx_->holds->put(h, env.trace_header, *message);
-        else if (auto copy = render_copy(*plan, copies[i], recipients_[i].data, recipients_[i].address,
-                                         env.recipients[i]))
-          put = ctx_->holds->put(h, env.trace_header, stuff_dots(std::move(copy->bytes)));
-        else
-          put = std::unexpected(std::move(copy.error()));
-        if (!put) {
-          log::error("{} cannot hold copy for <{}>: {}", env.id, h.address, put.error());
-          out = {451, "4.3.0", "cannot hold the message now, try again later"};
-          records.push_back(record_for(i, audit::action::defer, "builtin:hold-failed"));
-          continue;
-        }
-        out = {250, "2.0.0", "Ok: held for review as " + h.id};
-        break;
-      }
     }
     // SMTP cannot refuse one recipient after DATA: the reject is recorded as what happened, a drop.
     const bool reject_as_drop = d.action == policy::action::reject && !env.lmtp;
@@ -253,7 +238,112 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
               reject_as_drop ? "drop (reject after DATA)" : policy::to_string(d.action), d.rule_id);
   }
 
-  std::vector<bool> unbuildable(n, false);  // nothing was sent: audited as a reject, not a relay
+  // The delivery ledger (issue 11): every copy to relay or hold is reserved
+  // first; a pair this message already settled is answered as handled.
+  copy_ledger ledger(*ctx_->redis, ctx_->key_prefix, ctx_->ledger_owner, ctx_->ledger,
+                     store::message_identity(control.message_id, env.mail_from, *message));
+  std::vector<std::size_t> slot_of(n, n);
+  std::vector<copy_ledger::pair> pairs;
+  for (const copy_job& job : jobs) {
+    slot_of[job.index] = pairs.size();
+    pairs.push_back({recipients_[job.index].address, copy_id(job.index)});
+  }
+  for (std::size_t i : holds) {
+    slot_of[i] = pairs.size();
+    pairs.push_back({recipients_[i].address, copy_id(i)});
+  }
+  std::vector<store::redis_command> writes;  // ledger settles and frequency-cap records, one round trip at the end
+  if (!pairs.empty()) {
+    auto claims = co_await ledger.reserve(std::move(pairs));
+    std::vector<bool> ours(n, false);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (slot_of[i] == n) continue;
+      smtp::reply& out = outcome.per_recipient[i];
+      if (!claims) {
+        out = fail_closed();
+        records.push_back(record_for(i, audit::action::defer, "builtin:redis-unavailable"));
+        continue;
+      }
+      const copy_ledger::claim& c = (*claims)[slot_of[i]];
+      if (c.v == verdict::send) {
+        ours[i] = true;
+        continue;
+      }
+      out = handled_reply(c, env.lmtp);
+      const bool deferred = c.v == verdict::in_progress;
+      records.push_back(record_for(i, deferred ? audit::action::defer : audit::action::drop,
+                                   std::string("builtin:") + to_string(c.v)));
+      if (c.resolved_in_doubt) {  // the dead attempt's copy: its outcome, possibly delivered
+        audit::record r = record_for(i, audit::action::outcome, std::string(audit::in_doubt_rule));
+        r.copy_id = c.found.copy_id;
+        records.push_back(std::move(r));
+      }
+      log::info("{} <{}>: {} in the delivery ledger ({})", env.id, recipients_[i].address, to_string(c.v),
+                c.found.copy_id);
+    }
+    if (!claims) log::warning("{} delivery ledger unreachable: {}; deferring", env.id, claims.error().message());
+    std::erase_if(jobs, [&](const copy_job& j) { return !ours[j.index]; });
+    std::erase_if(holds, [&](std::size_t i) { return !ours[i]; });
+  }
+
+  for (std::size_t i : holds) {
+    smtp::reply& out = outcome.per_recipient[i];
+    const policy::decision& d = copies[i].decision;
+    // A copy missing a field is held as received and rendered at release,
+    // from the contact as fixed by then: never sent with the gap.
+    const bool render_later = d.rule_id == missing_field_rule;
+    held_copy h{copy_id(i), env.id, env.mail_from, env.recipients[i],
+                recipients_[i].address, env.params.smtputf8,
+                env.params.body == smtp::body_type::eight_bit_mime, message_id, campaign.id.value_or(""),
+                campaign.category, d.rule_id, d.reason, policies.version, trace_lines(d),
+                std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count()};
+    h.render_at_release = render_later;
+    std::expected<void, std::string> put;
+    if (render_later)
+      put = ctx_->holds->put(h, env.trace_header, *message);
+    else if (auto copy = render_copy(*plan, copies[i], recipients_[i].data, recipients_[i].address,
+                                     env.recipients[i]))
+      put = ctx_->holds->put(h, env.trace_header, stuff_dots(std::move(copy->bytes)));
+    else
+      put = std::unexpected(std::move(copy.error()));
+    if (!put) {
+      log::error("{} cannot hold copy for <{}>: {}", env.id, h.address, put.error());
+      out = {451, "4.3.0", "cannot hold the message now, try again later"};
+      records.push_back(record_for(i, audit::action::defer, "builtin:hold-failed"));
+      ledger.settle(slot_of[i], std::nullopt, writes);
+      continue;
+    }
+    out = {250, "2.0.0", "Ok: held for review as " + h.id};
+    records.push_back(record_for(i, audit::action::hold, d.rule_id));
+    ledger.settle(slot_of[i], ledger_entry{ledger_state::held, {}, {}, h.id}, writes);
+    log::info("{} <{}>: hold by {}", env.id, recipients_[i].address, d.rule_id);
+  }
+
+  // Write-ahead: each copy's relay record is on disk before its first byte leaves.
+  if (!jobs.empty()) {
+    std::vector<audit::record> intents;
+    for (const copy_job& job : jobs) {
+      audit::record r = record_for(job.index, audit::action::relay, relay_rule[job.index]);
+      r.copy_id = copy_id(job.index);
+      intents.push_back(std::move(r));
+    }
+    if (auto ec = co_await ctx_->audit->append(ctx_->executor, std::move(intents))) {
+      log::error("{} audit write failed: {}; nothing sent, deferring {} copies", env.id, ec.message(), jobs.size());
+      for (const copy_job& job : jobs) {
+        outcome.per_recipient[job.index] = {451, "4.3.0", "cannot record the decision now, try again later"};
+        ledger.settle(slot_of[job.index], std::nullopt, writes);
+      }
+      jobs.clear();
+    }
+  }
+
+  std::vector<commit_gate> gates;
+  gates.reserve(jobs.size());
+  for (copy_job& job : jobs) {
+    gates.push_back(ledger.gate(slot_of[job.index]));
+    job.gate = &gates.back();
+  }
+  std::vector<bool> unbuildable(n, false);  // nothing was sent
   const copy_source make_copy = [&](const copy_job& job) -> std::expected<std::string, smtp::reply> {
     const recipient& r = recipients_[job.index];
     auto copy = render_copy(*plan, copies[job.index], r.data, r.address, *job.recipient);
@@ -267,37 +357,61 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
   co_await send_copies(ctx_->executor, *ctx_->dest, env, make_copy, jobs, outcome.per_recipient,
                        ctx_->copy_parallelism);
 
-  std::vector<store::redis_command> writes;
-  for (const copy_job& job : jobs) {
-    smtp::reply& r = outcome.per_recipient[job.index];
-    if (unbuildable[job.index]) {
-      records.push_back(record_for(job.index, audit::action::reject, merge_template_rule));
-      continue;
-    }
-    audit::record rec = record_for(job.index, audit::action::relay, relay_rule[job.index]);
-    rec.downstream_reply = reply_text(r).substr(0, 512);
+  // Outcomes. A refused copy's ledger entry waits for the DSN below.
+  std::vector<std::size_t> refused_jobs;
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    const std::size_t i = jobs[j].index;
+    const smtp::reply& r = outcome.per_recipient[i];
+    const bool in_doubt = gates[j].no_verdict;
+    audit::record rec = record_for(i, audit::action::outcome,
+                                   unbuildable[i] ? std::string(merge_template_rule)
+                                                  : in_doubt ? std::string(audit::in_doubt_rule) : std::string());
+    rec.copy_id = copy_id(i);
+    if (!unbuildable[i]) rec.downstream_reply = reply_text(r).substr(0, 512);
     records.push_back(std::move(rec));
-    if (!r.positive()) continue;
-    const std::string& address = recipients_[job.index].address;
+    if (r.positive()) {
+      ledger.settle(slot_of[i], ledger_entry{ledger_state::delivered, {}, {}, reply_text(r).substr(0, 200)}, writes);
+    } else if (in_doubt && ctx_->ledger.in_doubt == in_doubt_choice::assume_delivered) {
+      log::warning("{} <{}>: no reply after the final \".\": possibly delivered, not sent again", env.id,
+                   recipients_[i].address);
+      ledger.settle(slot_of[i], ledger_entry{ledger_state::in_doubt, {}, {}, {}}, writes);
+    } else if (r.permanent() && !unbuildable[i]) {
+      refused_jobs.push_back(j);
+      continue;
+    } else {
+      ledger.settle(slot_of[i], std::nullopt, writes);  // not accepted: a retry sends it again
+    }
+    if (!r.positive() && !in_doubt) continue;
+    const std::string& address = recipients_[i].address;
     if (policies.needs.sent)
       store::append_sent_commands(writes, ctx_->key_prefix, address, campaign.category, env.id, now,
                                   policies.longest_sent_period);
-    if (const policy::persona_choice& pc = copies[job.index].persona; pc.record_sticky && pc.chosen)
+    if (const policy::persona_choice& pc = copies[i].persona; pc.record_sticky && pc.chosen)
       store::append_sticky_persona_command(writes, ctx_->key_prefix, address, pc.chosen->id, pc.replace_sticky);
   }
   for (std::size_t i = 0; i < n; ++i)
     if (duplicate_of[i] != n) outcome.per_recipient[i] = outcome.per_recipient[duplicate_of[i]];
   for (auto& r : outcome.per_recipient) r = with_enhanced(std::move(r));
   outcome.summary = summarize(env, outcome.per_recipient);
-  if (!env.lmtp && outcome.summary.positive()) co_await report_refused(env, *message, jobs, outcome, records, record_for);
+  // A refused copy is handled once the sender knows: LMTP passes the 5xx, SMTP a
+  // 5xx summary or a DSN; a 4xx summary means the client retries, and the copy
+  // is sent (and refused) again to report it then.
+  bool refused_reported = env.lmtp || outcome.summary.permanent();
+  if (!env.lmtp && outcome.summary.positive())
+    refused_reported = co_await report_refused(env, *message, jobs, outcome, records, record_for);
+  for (std::size_t j : refused_jobs) {
+    const std::size_t i = jobs[j].index;
+    if (refused_reported)
+      ledger.settle(slot_of[i],
+                    ledger_entry{ledger_state::refused, {}, {}, reply_text(outcome.per_recipient[i]).substr(0, 200)},
+                    writes);
+    else
+      ledger.settle(slot_of[i], std::nullopt, writes);
+  }
 
-  // Handled = relayed, dropped or held: what a retry must not do again.
-  std::vector<std::string> handled;
-  for (std::size_t i = 0; i < n; ++i)
-    if (outcome.per_recipient[i].positive()) handled.push_back(env.recipients[i]);
-  // Decisions on disk before the reply; if they cannot be, the client must retry
-  // (and the memo below keeps the retry from sending anything twice). The
-  // frequency-cap record goes to Redis at the same time: the two waits overlap.
+  // Decisions and outcomes on disk before the reply; if they cannot be, the
+  // client must retry (and the ledger keeps the retry from sending anything
+  // twice). The ledger and frequency-cap writes go to Redis at the same time.
   using namespace asio::experimental::awaitable_operators;
   if (error_code ec = co_await (ctx_->audit->append(ctx_->executor, std::move(records)) &&
                                 record_sends(env.id, std::move(writes)))) {
@@ -306,24 +420,10 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
     for (auto& r : outcome.per_recipient)
       if (r.positive()) r = outcome.summary;
   }
-
-  if (!env.lmtp) {
-    if (outcome.summary.transient()) {
-      std::vector<std::string> addresses;
-      for (const auto& r : recipients_) addresses.push_back(r.address);
-      if (!handled.empty())
-        if (auto ec = co_await memo.remember(message_key(), handled, addresses))
-          log::error("{} cannot remember {} handled recipients ({}): a retry may duplicate them", env.id,
-                     handled.size(), ec.message());
-    } else if (!remembered.empty()) {
-      if (auto ec = co_await memo.forget(message_key(), remembered))
-        log::warning("{} cannot clear delivery memo: {}", env.id, ec.message());
-    }
-  }
   co_return outcome;
 }
 
-asio::awaitable<void> policy_transaction::report_refused(const smtp::envelope& env, const std::string& message,
+asio::awaitable<bool> policy_transaction::report_refused(const smtp::envelope& env, const std::string& message,
                                                          const std::vector<copy_job>& jobs,
                                                          smtp::delivery_outcome& outcome,
                                                          std::vector<audit::record>& records,
@@ -335,7 +435,7 @@ asio::awaitable<void> policy_transaction::report_refused(const smtp::envelope& e
       refused.push_back({*job.recipient, recipients_[job.index].address, r});
       refused_index.push_back(job.index);
     }
-  if (refused.empty()) co_return;
+  if (refused.empty()) co_return true;
   const bounce_outcome b = co_await send_bounce(*ctx_->dest, env, unstuff_dots(message), refused, ctx_->hostname,
                                                 clock::now());
   for (const std::size_t i : refused_index) {
@@ -349,13 +449,15 @@ asio::awaitable<void> policy_transaction::report_refused(const smtp::envelope& e
     log::warning("{} cannot send the DSN now ({} {}): deferring the reply", env.id, b.dsn_reply.code,
                  b.dsn_reply.text);
     outcome.summary = {451, "4.3.0", "cannot report refused recipients now, try again later"};
+    co_return false;
   }
+  co_return true;
 }
 
 asio::awaitable<void> policy_transaction::record_sends(std::string id, std::vector<store::redis_command> writes) {
   if (writes.empty()) co_return;
   auto w = co_await ctx_->redis->pipeline(std::move(writes));
-  if (!w) log::warning("{} cannot record sends for frequency caps: {}", id, w.error().message());
+  if (!w) log::warning("{} cannot record sends and settle the delivery ledger: {}", id, w.error().message());
 }
 
 }  // namespace kizuna::delivery

@@ -8,7 +8,13 @@
 //    downstream transaction), drop (accepted, not sent), hold (fsynced in the
 //    hold queue), defer, reject (LMTP: 550 for that recipient; SMTP: a drop
 //    with the reject audited). Under SMTP, if anything deferred, the client gets
-//    4xx and the recipients already handled are remembered for its retry.
+//    4xx; its retry is answered from the delivery ledger for what was handled.
+//  - exactly once (issue 11): each copy to relay or hold is reserved in the
+//    delivery ledger (copy_ledger.hpp) first; a resend of a pair already
+//    delivered, refused, held or possibly delivered is answered as handled and
+//    not sent. A relayed copy's `relay` record is on disk before its first byte
+//    leaves (write-ahead; if it cannot be written nothing is sent, 451), its
+//    `outcome` record after.
 //  - every decision is in the audit log (fsync per audit.fsync) before the
 //    reply that depends on it.
 //  - SMTP: copies the downstream refused permanently while the client is told
@@ -48,7 +54,6 @@ class policy_transaction final : public smtp::transaction {
   struct recipient {
     std::string address;  // normalized
     policy::recipient_data data;
-    bool retry_pending = false;  // the memo must be read for this message (store::recipient_record)
     std::optional<unsubscribe::token_claims> unsubscribe;  // unsubscribe+<token>@<mailto_domain>
   };
 
@@ -56,8 +61,9 @@ class policy_transaction final : public smtp::transaction {
 
   // After the downstream answered every copy of an SMTP transaction the client
   // is to be told 250 for: the DSN for the refused ones, their `bounce` records,
-  // and a 4xx summary when the DSN could not be handed on now.
-  boost::asio::awaitable<void> report_refused(const smtp::envelope& env, const std::string& message,
+  // and a 4xx summary when the DSN could not be handed on now (then false: the
+  // refusal is not reported yet).
+  boost::asio::awaitable<bool> report_refused(const smtp::envelope& env, const std::string& message,
                                               const std::vector<copy_job>& jobs, smtp::delivery_outcome& outcome,
                                               std::vector<audit::record>& records, const record_maker& record_for);
 

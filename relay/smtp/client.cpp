@@ -378,6 +378,13 @@ asio::awaitable<copy_result> client_connection::send(const copy_request& req) {
   // 354 although nothing was accepted (a non-conforming server): end it empty.
   // The end of data is CRLF "." CRLF: a message whose last line has no line end
   // gets one here (RFC 5321 §4.1.1.4), or the downstream would wait for it.
+  if (accepted > 0 && req.before_final_dot && !co_await (*req.before_final_dot)()) {
+    for (auto& r : result.per_recipient)
+      if (r.code == 0) r = {451, "4.3.0", "cannot record the delivery now, try again later"};
+    broken_ = true;
+    close();
+    co_return result;
+  }
   static constexpr std::string_view crlf_dot = "\r\n.\r\n";
   std::vector<asio::const_buffer> body;
   if (accepted > 0) body.assign(req.message.begin(), req.message.end());

@@ -31,6 +31,7 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -74,6 +75,10 @@ struct copy_request {
   const mail_parameters* params = nullptr;
   std::span<const std::string> recipients;
   std::span<const boost::asio::const_buffer> message;
+  // Awaited after the 354, right before the body and final "." are written: false
+  // abandons the copy (the connection is closed without the final ".", so the
+  // server discards it) and every recipient gets 451 4.3.0.
+  const std::function<boost::asio::awaitable<bool>()>* before_final_dot = nullptr;
 };
 
 struct copy_result {

@@ -14,12 +14,4 @@ inline std::string address_key(std::string_view prefix, std::string_view kind, s
   return k;
 }
 
-// Recipients of one message already accepted downstream before the client was
-// told 4xx (SPEC §8): a set, keyed by the message's identity digest.
-inline std::string delivered_key(std::string_view prefix, std::string_view message_digest) {
-  std::string k;
-  k.append(prefix).append("delivered:").append(message_digest);
-  return k;
-}
-
 }  // namespace kizuna::store

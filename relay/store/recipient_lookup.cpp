@@ -48,7 +48,7 @@ bool to_sent(const redis_value& v, std::vector<policy::sent_entry>& out) {
 boost::asio::awaitable<std::expected<recipient_record, error_code>> fetch_recipient(
     redis_client& redis, std::string_view prefix, std::string_view address, const policy::data_needs& needs,
     std::chrono::seconds sent_period, clock::time_point now) {
-  enum class part { optout, optout_domain, contact, exclusion, consent, sent, persona, retry };
+  enum class part { optout, optout_domain, contact, exclusion, consent, sent, persona };
   std::vector<redis_command> cmds;
   std::vector<part> parts;
   auto hgetall = [&](std::string key, part p) {
@@ -74,8 +74,6 @@ boost::asio::awaitable<std::expected<recipient_record, error_code>> fetch_recipi
     cmds.push_back(redis_command{std::string("GET"), address_key(prefix, "persona", address)});
     parts.push_back(part::persona);
   }
-  cmds.push_back(redis_command{std::string("EXISTS"), address_key(prefix, "retry", address)});
-  parts.push_back(part::retry);
 
   auto replies = co_await redis.pipeline(std::move(cmds));
   if (!replies) co_return std::unexpected(replies.error());
@@ -96,21 +94,10 @@ boost::asio::awaitable<std::expected<recipient_record, error_code>> fetch_recipi
         ok = v.type == redis_value::kind::nil || v.type == redis_value::kind::string;
         if (v.type == redis_value::kind::string) data.sticky_persona = v.str;
         break;
-      case part::retry:
-        ok = v.type == redis_value::kind::integer;
-        record.retry_pending = v.integer != 0;
-        break;
     }
     if (!ok) co_return malformed;
   }
   co_return record;
-}
-
-void append_retry_hint_commands(std::vector<redis_command>& out, std::string_view prefix,
-                                const std::vector<std::string>& addresses, unsigned ttl_s) {
-  for (const auto& a : addresses)
-    out.push_back(redis_command{std::string("SET"), address_key(prefix, "retry", a), std::string("1"),
-                                std::string("EX"), std::to_string(ttl_s)});
 }
 
 void append_sent_commands(std::vector<redis_command>& out, std::string_view prefix, std::string_view address,

@@ -7,7 +7,7 @@
 // Fail closed: a Redis error, a timeout, an error reply (e.g. WRONGTYPE) or a
 // malformed reply is an error; the caller defers the recipient (451 4.3.0).
 //
-// With sticky personas on, GET persona:{addr}. Also EXISTS retry:{addr} (delivery/delivered_memo.hpp), in the same round trip.
+// With sticky personas on, GET persona:{addr}, in the same round trip.
 //
 // sent:{addr} is a sorted set: score = relay time (epoch seconds), member =
 // "<category>|<transaction id>|<address>", so per-category caps count from one key.
@@ -28,19 +28,11 @@ namespace kizuna::store {
 
 struct recipient_record {
   policy::recipient_data data;
-  // retry:{addr} exists: a message to this address recently got a 4xx after
-  // some of its copies went out, so the delivered-recipients memo must be read
-  // after DATA. Without any such hint that round trip is skipped.
-  bool retry_pending = false;
 };
 
 boost::asio::awaitable<std::expected<recipient_record, error_code>> fetch_recipient(
     redis_client& redis, std::string_view prefix, std::string_view address, const policy::data_needs& needs,
     std::chrono::seconds sent_period, std::chrono::system_clock::time_point now);
-
-// Marks the addresses of a partly delivered message (see recipient_record::retry_pending).
-void append_retry_hint_commands(std::vector<redis_command>& out, std::string_view prefix,
-                                const std::vector<std::string>& addresses, unsigned ttl_s);
 
 // The commands that record relayed copies in sent:{addr} and trim it to
 // `keep`; the caller pipelines them with its other writes.

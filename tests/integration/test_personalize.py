@@ -132,7 +132,8 @@ class Personas(Personalize):
         self.send(["c@example.com"], message())
         self.assertEqual(self.sticky("c@example.com"), "sato")
         self.contact("c@example.com", owner="yamada")
-        self.send(["c@example.com"], message())
+        # The next campaign mail (the same Message-ID again would be a resend, not sent twice).
+        self.send(["c@example.com"], message().replace(b"<m1@", b"<m2@"))
         froms = [str(parse(copy_of(d))["From"]) for _, d in self.sink.messages()]
         self.assertEqual(len(froms), 2)
         self.assertTrue(all("sato@example.co.jp" in f for f in froms), froms)

@@ -208,9 +208,12 @@ class Policies(RelayTestCase):
         (_, data), = self.sink.messages()
         self.assertNotIn(b"X-Kizuna-", data)
         self.assertIn(b"Subject: hello", data)
-        record = [r for r in self.k.audit_records() if r["decision"] == "relay"][0]
-        self.assertEqual((record["campaign"], record["category"]), ("spring", "newsletter"))
-        self.assertTrue(record["downstream_reply"].startswith("250"))
+        intent, outcome = [r for r in self.k.audit_records() if r["decision"] in ("relay", "outcome")]
+        for record in (intent, outcome):
+            self.assertEqual((record["campaign"], record["category"]), ("spring", "newsletter"))
+        self.assertEqual((intent["decision"], intent["downstream_reply"]), ("relay", ""))
+        self.assertEqual(outcome["copy_id"], intent["copy_id"])
+        self.assertTrue(outcome["downstream_reply"].startswith("250"))
 
     def test_audit_verify_finds_tampering_in_the_relays_own_log(self):
         for a in ("a@example.com", "b@example.com", "c@example.com", "d@example.com"):

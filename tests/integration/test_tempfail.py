@@ -1,6 +1,7 @@
 """Acceptance 3: one of three recipients tempfails downstream. SMTP: the client
-gets 4xx, and re-sending the same message delivers only the missing recipient.
-LMTP: the three replies after DATA are 250, 250, 4xx."""
+gets 4xx, and re-sending the same message delivers only the missing recipient
+(the delivery ledger answers the others, issue 11). LMTP: the three replies
+after DATA are 250, 250, 4xx."""
 import smtplib
 import unittest
 
@@ -30,7 +31,8 @@ class Tempfail(RelayTestCase):
         self.assertEqual(e.exception.smtp_code // 100, 4)
         self.assertIn(b"b@example.com", e.exception.smtp_error)
         self.assertEqual(sorted(self.peer.recipients()), ["a@example.com", "c@example.com"])
-        self.assertIn(b"delivered:", self.redis.command("KEYS", "kizuna:delivered:*"))
+        # The ledger has a and c delivered; b's transient failure left no entry.
+        self.assertEqual(self.ledger_states(), {"a@example.com": "D", "c@example.com": "D"})
 
         # A retry while b still fails sends nothing new and still says 4xx.
         with self.assertRaises(smtplib.SMTPDataError):
@@ -40,11 +42,26 @@ class Tempfail(RelayTestCase):
         self.peer.tempfail.clear()
         self.assertEqual(self.send(), {})
         self.assertEqual(sorted(self.peer.recipients()), ["a@example.com", "b@example.com", "c@example.com"])
-        # The memo is gone once the message is complete, so a genuinely new
-        # identical message later is delivered in full.
-        self.assertEqual(self.redis.command("KEYS", "kizuna:delivered:*"), b"*0\r\n")
+        self.assertEqual(set(self.ledger_states().values()), {"D"})
         body = dict(self.peer.delivered)["b@example.com"]
         self.assertIn(b"\r\n.leading dot\r\n", body)
+        # The same message again is answered as handled and sends nothing; a new
+        # message (another Message-ID) to the same recipients is delivered in full.
+        self.assertEqual(self.send(), {})
+        self.assertEqual(len(self.peer.delivered), 3)
+        with smtplib.SMTP("127.0.0.1", self.k.ports["smtp"], timeout=20) as c:
+            c.sendmail("sender@example.org", RCPTS, MESSAGE.replace(b"tempfail-1@", b"tempfail-2@"))
+        self.assertEqual(len(self.peer.delivered), 6)
+
+    def ledger_states(self):
+        """recipient -> state letter of every ledger entry (one message here)."""
+        out = {}
+        for key in self.redis.command("KEYS", "kizuna:ledger:*").split(b"\r\n"):
+            if key.startswith(b"kizuna:ledger:"):
+                addr = key.decode().split("{", 1)[1].split("}", 1)[0]
+                value = self.redis.command("GET", key.decode())
+                out[addr] = value.split(b"\r\n")[1][:1].decode()
+        return out
 
     def test_message_split_over_transactions_never_duplicates(self):
         """Postfix splits recipients into batches of the same message: one batch

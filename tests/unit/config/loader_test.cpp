@@ -66,7 +66,9 @@ BOOST_AUTO_TEST_CASE(minimal_file_gets_every_default) {
   BOOST_TEST(s->downstream.is_maildir());
   BOOST_TEST(s->downstream.maildir == dir / "maildir");
   BOOST_TEST(s->downstream.host.empty());
-  BOOST_TEST(s->downstream.remember_delivered_s == 432000u);
+  BOOST_TEST(!s->downstream.remember_delivered_s.has_value());
+  BOOST_TEST(s->ledger.window_s == 604800u);  // 7 days (issue 11)
+  BOOST_TEST((s->ledger.in_doubt == ledger_in_doubt::assume_delivered));
   BOOST_TEST(s->redis.embedded);
   BOOST_TEST(s->redis.timeout_ms == 250u);
   BOOST_TEST(s->redis.key_prefix == "kizuna:");
@@ -118,7 +120,8 @@ BOOST_AUTO_TEST_CASE(full_file_sets_every_key) {
   BOOST_TEST(d.connect_timeout_s == 10u);
   BOOST_TEST(d.command_timeout_s == 120u);
   BOOST_TEST(d.data_timeout_s == 900u);
-  BOOST_TEST(d.remember_delivered_s == 86400u);
+  BOOST_TEST(d.remember_delivered_s.value_or(0) == 86400u);
+  BOOST_TEST(s->ledger.window_s == 86400u);  // the older name sets the ledger's window
 
   const auto& r = s->redis;
   BOOST_TEST(r.address.to_string() == "127.0.0.1:6380");
