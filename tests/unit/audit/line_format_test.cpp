@@ -9,6 +9,7 @@
 
 #include "relay/audit/chain.hpp"
 #include "relay/audit/line_format.hpp"
+#include "relay/audit/reader.hpp"
 #include "relay/audit/record.hpp"
 
 using namespace kizuna::audit;
@@ -127,4 +128,34 @@ BOOST_AUTO_TEST_CASE(actions_have_their_documented_names) {
   BOOST_TEST(std::string(to_string(action::unsubscribe)) == "unsubscribe");
   BOOST_TEST((parse_action("hold") == action::hold));
   BOOST_TEST(!parse_action("maybe").has_value());
+}
+
+// Issue 11: relay and outcome records carry copy_id between downstream_reply and
+// prev; other records, and every record of older logs, have none. Both parse and
+// the reader gives the copy_id back.
+BOOST_AUTO_TEST_CASE(copy_id_is_written_only_when_set_and_parses_either_way) {
+  record r = golden_record();
+  const std::string without = format_body(r, 1, genesis_hash);
+  BOOST_TEST(without.find("copy_id") == std::string::npos);
+  r.decision = action::outcome;
+  r.copy_id = "6B14EB866379E7A375000000-2";
+  const std::string with = format_body(r, 2, genesis_hash);
+  BOOST_TEST(with.find(",\"downstream_reply\":\"250 2.0.0 Ok\",\"copy_id\":\"6B14EB866379E7A375000000-2\","
+                       "\"prev\":") != std::string::npos, with);
+  for (const std::string& body : {without, with}) {
+    std::string line = format_line(body, chain_hash(genesis_hash, body));
+    line.pop_back();
+    BOOST_TEST(parse_line(line).has_value(), line);
+    stored_record s;
+    BOOST_TEST_REQUIRE(parse_record(line, s).has_value());
+    BOOST_TEST(s.copy_id == (body == with ? r.copy_id : ""));
+  }
+  // Anywhere else it is out of order.
+  std::string misplaced = with;
+  misplaced.erase(misplaced.find(",\"copy_id\""), std::string(",\"copy_id\":\"6B14EB866379E7A375000000-2\"").size());
+  misplaced.insert(misplaced.find(",\"rule\""), ",\"copy_id\":\"x\"");
+  std::string line = format_line(misplaced, chain_hash(genesis_hash, misplaced));
+  line.pop_back();
+  BOOST_TEST(!parse_line(line).has_value());
+  BOOST_TEST((parse_action("outcome") == action::outcome));
 }

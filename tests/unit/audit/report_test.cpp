@@ -38,6 +38,75 @@ stored_record delivery(std::string rcpt, system_clock::time_point ts, std::strin
 
 BOOST_AUTO_TEST_SUITE(optout_report)
 
+// Issue 11: a copy whose write-ahead relay record has no outcome, or whose outcome
+// is in doubt, may have been delivered and is reported as such; one with a 2xx
+// outcome is a delivery; one refused, or never sent, is not.
+BOOST_AUTO_TEST_CASE(intents_without_outcome_and_in_doubt_outcomes_are_possible_deliveries) {
+  optout_index idx;
+  idx.add_address("a@example.org", "*", optout_at);
+  auto intent = [](std::string copy) {
+    stored_record r = delivery("a@example.org", after);
+    r.downstream_reply.clear();
+    r.copy_id = std::move(copy);
+    return r;
+  };
+  auto outcome = [](std::string copy, std::string reply, std::string rule = "") {
+    stored_record r = delivery("a@example.org", after);
+    r.decision = action::outcome;
+    r.downstream_reply = std::move(reply);
+    r.rule = std::move(rule);
+    r.copy_id = std::move(copy);
+    return r;
+  };
+  pending_copies pending;
+  std::vector<stored_record> log = {intent("T-0"), outcome("T-0", "550 5.1.1 unknown"),    // refused
+                                    intent("T-1"), outcome("T-1", "250 2.0.0 Ok"),         // delivered
+                                    intent("T-2"),                                         // crash: no outcome
+                                    intent("T-3"), outcome("T-3", "451 4.4.2 lost", std::string(in_doubt_rule)),
+                                    intent("T-4"), outcome("T-4", "")};                     // not sent
+  std::vector<std::string> violations;
+  for (auto& r : log) {
+    r.seq = violations.size() + 100;
+    pending.add(r);
+    if (auto m = idx.violated_by(r)) violations.push_back(r.copy_id + " " + format_violation(r, *m));
+  }
+  BOOST_TEST(!idx.violated_by(intent("T-9")).has_value());  // an intent alone is judged at the end
+  const auto left = pending.left();
+  BOOST_TEST_REQUIRE(left.size() == 1u);
+  BOOST_TEST(left[0].copy_id == "T-2");
+  BOOST_TEST(left[0].line.empty());
+  auto m = idx.violated_by_copy(left[0]);
+  BOOST_TEST_REQUIRE(m.has_value());
+  violations.push_back(left[0].copy_id + " " + format_violation(left[0], *m));
+  BOOST_TEST_REQUIRE(violations.size() == 3u);
+  BOOST_TEST(violations[0].starts_with("T-1 a@example.org scope=*"));
+  BOOST_TEST(!violations[0].ends_with("delivery=possible"));
+  BOOST_TEST(violations[1].starts_with("T-3 "));
+  BOOST_TEST(violations[1].ends_with(" delivery=possible"));
+  BOOST_TEST(violations[2].starts_with("T-2 "));
+  BOOST_TEST(violations[2].ends_with(" delivery=possible"));
+}
+
+BOOST_AUTO_TEST_CASE(the_summary_counts_a_copy_once_by_its_outcome) {
+  summary s;
+  stored_record intent = delivery("a@example.org", after);
+  intent.downstream_reply.clear();
+  intent.copy_id = "T-0";
+  stored_record out = intent;
+  out.decision = action::outcome;
+  out.downstream_reply = "250 2.0.0 Ok";
+  stored_record refused_intent = intent;
+  refused_intent.copy_id = "T-1";
+  stored_record refused = refused_intent;
+  refused.decision = action::outcome;
+  refused.downstream_reply = "550 5.1.1 unknown";
+  for (const auto* r : {&intent, &out, &refused_intent, &refused}) s.add(*r);
+  s.add(delivery("b@example.org", after));  // an older log's single relay record
+  const campaign_counts& c = s.campaigns().at({"spring", "newsletter"});
+  BOOST_TEST(c.relayed == 2u);
+  BOOST_TEST(c.failed == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(a_delivery_after_an_address_optout_is_a_violation) {
   optout_index idx;
   idx.add_address("a@example.org", "*", optout_at);
