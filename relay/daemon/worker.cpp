@@ -14,6 +14,7 @@
 #include "relay/core/log.hpp"
 #include "relay/delivery/downstream_pool.hpp"
 #include "relay/delivery/maildir_writer.hpp"
+#include "relay/delivery/ledger_registry.hpp"
 #include "relay/store/delivery_ledger.hpp"
 
 namespace kizuna::daemon {
@@ -154,6 +155,7 @@ asio::awaitable<void> worker::heartbeat() {
     auto cmd = store::heartbeat_command(g->rt.cfg->redis.key_prefix, delivery::ledger_owner_of(g->rt.cfg->hostname));
     auto r = co_await g->redis->command(std::move(cmd));
     if (!r) log::debug("ledger heartbeat: {}", r.error().message());
+    else co_await delivery::ledger_registry::process().retry_unsettled(*g->redis);
     // After a failure sooner: while the key is missing, others may take over this process's reservations.
     heartbeat_timer_->expires_after(r ? store::alive_refresh : std::chrono::seconds(1));
     co_await heartbeat_timer_->async_wait(tuple_awaitable);

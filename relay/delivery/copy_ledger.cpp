@@ -5,6 +5,7 @@
 #include "relay/core/log.hpp"
 #include "relay/core/transaction_id.hpp"
 #include "relay/delivery/context.hpp"
+#include "relay/delivery/ledger_registry.hpp"
 #include "relay/store/delivery_ledger.hpp"
 
 namespace kizuna::delivery {
@@ -46,7 +47,7 @@ boost::asio::awaitable<std::expected<std::vector<copy_ledger::claim>, error_code
       claims[i].v = verdict::in_progress;
       continue;
     }
-    if (needs_owner(*entries[i])) owners.insert(entries[i]->owner);
+    if (needs_owner(*entries[i]) && entries[i]->owner != owner_) owners.insert(entries[i]->owner);
   }
   std::vector<std::string> owner_list(owners.begin(), owners.end());
   std::vector<bool> alive;
@@ -55,7 +56,11 @@ boost::asio::awaitable<std::expected<std::vector<copy_ledger::claim>, error_code
     if (!a) co_return std::unexpected(a.error());
     alive = std::move(*a);
   }
-  auto is_alive = [&](const std::string& o) {
+  ledger_registry& here = ledger_registry::process();
+  auto is_alive = [&](const ledger_entry& e) {
+    // Our own process runs, but the attempt may have ended.
+    if (e.owner == owner_) return here.in_flight(e.copy_id);
+    const std::string& o = e.owner;
     for (std::size_t j = 0; j < owner_list.size(); ++j)
       if (owner_list[j] == o) return bool(alive[j]);
     return false;
@@ -68,7 +73,7 @@ boost::asio::awaitable<std::expected<std::vector<copy_ledger::claim>, error_code
     if (!entries[i]) continue;
     const ledger_entry& e = *entries[i];
     claims[i].found = e;
-    claims[i].v = judge(e, needs_owner(e) && is_alive(e.owner), settings_.in_doubt);
+    claims[i].v = judge(e, needs_owner(e) && is_alive(e), settings_.in_doubt);
     const bool take_over = claims[i].v == verdict::send;
     const bool resolve = claims[i].v == verdict::possibly_delivered && e.state == ledger_state::committing;
     if (!take_over && !resolve) continue;
@@ -86,6 +91,8 @@ boost::asio::awaitable<std::expected<std::vector<copy_ledger::claim>, error_code
         claims[swapped[j]].resolved_in_doubt = false;
       }
   }
+  for (std::size_t i = 0; i < pairs.size(); ++i)
+    if (claims[i].v == verdict::send) here.begin(slots_[first + i].copy_id);
   co_return claims;
 }
 
@@ -100,6 +107,9 @@ commit_gate copy_ledger::gate(std::size_t k) {
     if (!applied || !applied->front()) {
       log::warning("{}: cannot mark the copy committing ({}): not sent", s.copy_id,
                    applied ? "reservation lost" : applied.error().message());
+      // Unanswered, the swap may still have been applied (a stalled Redis runs it
+      // later): the entry is then committing, though the "." is never written.
+      if (!applied) s.maybe = std::move(next);
       co_return false;
     }
     s.current = std::move(next);
@@ -117,6 +127,7 @@ void copy_ledger::settle(std::size_t k, std::optional<ledger_entry> final_entry,
     final_entry->copy_id = s.copy_id;
     next = encode(*final_entry);
   }
+  if (!s.maybe.empty()) out.push_back(store::swap_command({s.key, s.maybe, next, settings_.window}));
   out.push_back(store::swap_command({s.key, s.current, std::move(next), settings_.window}));
 }
 
@@ -125,8 +136,33 @@ boost::asio::awaitable<void> copy_ledger::settle_now(std::vector<std::size_t> ks
   if (ks.empty()) co_return;
   std::vector<store::redis_command> cmds;
   for (std::size_t k : ks) settle(k, final_entry, cmds);
-  auto r = co_await redis_.pipeline(std::move(cmds));
-  if (!r) log::warning("cannot settle {} ledger entries: {}", ks.size(), r.error().message());
+  std::vector<std::string> ids;
+  for (std::size_t k : ks) ids.push_back(slots_[k].copy_id);
+  co_await write_settles(std::move(ids), std::move(cmds));
+}
+
+boost::asio::awaitable<bool> copy_ledger::write_settles(std::vector<std::string> copy_ids,
+                                                        std::vector<store::redis_command> writes) {
+  ledger_registry& here = ledger_registry::process();
+  if (writes.empty()) {
+    here.settled(copy_ids);
+    co_return true;
+  }
+  auto r = co_await redis_.pipeline(writes);
+  if (!r) {
+    log::warning("cannot settle {} ledger entries now ({}): kept for a retry", copy_ids.size(),
+                 r.error().message());
+    here.unsettled(std::move(copy_ids), std::move(writes));
+    co_return false;
+  }
+  here.settled(copy_ids);
+  co_return true;
+}
+
+std::vector<std::string> copy_ledger::copy_ids() const {
+  std::vector<std::string> out;
+  for (const auto& s : slots_) out.push_back(s.copy_id);
+  return out;
 }
 
 }  // namespace kizuna::delivery

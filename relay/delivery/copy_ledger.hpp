@@ -60,6 +60,12 @@ class copy_ledger {
   void settle(std::size_t k, std::optional<ledger_entry> final_entry, std::vector<store::redis_command>& out) const;
   // The same, at once (when nothing else is written).
   boost::asio::awaitable<void> settle_now(std::vector<std::size_t> ks, std::optional<ledger_entry> final_entry);
+  // Writes the settles (with whatever else rides in the pipeline) and tells the
+  // process registry (ledger_registry.hpp): on failure they are kept and retried.
+  boost::asio::awaitable<bool> write_settles(std::vector<std::string> copy_ids,
+                                             std::vector<store::redis_command> writes);
+  // Every pair's copy id, in slot order.
+  std::vector<std::string> copy_ids() const;
 
   const std::string& owner() const { return owner_; }
 
@@ -68,6 +74,7 @@ class copy_ledger {
     std::string key;
     std::string copy_id;
     std::string current;  // the value this attempt last wrote
+    std::string maybe;    // a value it may have written (a swap whose reply never came), or ""
   };
 
   store::redis_client& redis_;

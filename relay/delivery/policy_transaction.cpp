@@ -413,8 +413,8 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
   // client must retry (and the ledger keeps the retry from sending anything
   // twice). The ledger and frequency-cap writes go to Redis at the same time.
   using namespace asio::experimental::awaitable_operators;
-  if (error_code ec = co_await (ctx_->audit->append(ctx_->executor, std::move(records)) &&
-                                record_sends(env.id, std::move(writes)))) {
+  auto settle = [&]() -> asio::awaitable<void> { co_await ledger.write_settles(ledger.copy_ids(), std::move(writes)); };
+  if (error_code ec = co_await (ctx_->audit->append(ctx_->executor, std::move(records)) && settle())) {
     log::error("{} audit write failed: {}; deferring the reply", env.id, ec.message());
     outcome.summary = {451, "4.3.0", "cannot record the decision now, try again later"};
     for (auto& r : outcome.per_recipient)
@@ -452,12 +452,6 @@ asio::awaitable<bool> policy_transaction::report_refused(const smtp::envelope& e
     co_return false;
   }
   co_return true;
-}
-
-asio::awaitable<void> policy_transaction::record_sends(std::string id, std::vector<store::redis_command> writes) {
-  if (writes.empty()) co_return;
-  auto w = co_await ctx_->redis->pipeline(std::move(writes));
-  if (!w) log::warning("{} cannot record sends and settle the delivery ledger: {}", id, w.error().message());
 }
 
 }  // namespace kizuna::delivery

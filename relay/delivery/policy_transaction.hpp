@@ -67,8 +67,6 @@ class policy_transaction final : public smtp::transaction {
                                               const std::vector<copy_job>& jobs, smtp::delivery_outcome& outcome,
                                               std::vector<audit::record>& records, const record_maker& record_for);
 
-  // sent:{addr} entries for the frequency caps (store::append_sent_commands).
-  boost::asio::awaitable<void> record_sends(std::string id, std::vector<store::redis_command> writes);
 
   std::shared_ptr<const context> ctx_;
   std::vector<recipient> recipients_;  // one per accepted RCPT, in envelope order

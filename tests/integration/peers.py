@@ -137,7 +137,9 @@ class _Handler(socketserver.StreamRequestHandler):
                 body = []
                 while True:
                     l = self.rfile.readline(1 << 20)
-                    if not l or l == b".\r\n":
+                    if not l:  # the client went away before its final dot: nothing accepted
+                        return
+                    if l == b".\r\n":
                         break
                     body.append(l[1:] if l.startswith(b".") else l)
                 with srv.lock:
@@ -146,6 +148,9 @@ class _Handler(socketserver.StreamRequestHandler):
                         srv.delivered_tls.append(tls)
                     vanish = srv.close_after_data > 0
                     srv.close_after_data -= vanish
+                    hook = srv.after_data
+                if hook:  # e.g. kill the client right after the copy was accepted
+                    hook()
                 if vanish:  # accepted, but the reply is lost: the duplicate window
                     return
                 w.write(b"250 2.0.0 queued\r\n")
@@ -192,6 +197,7 @@ class ScriptedPeer:
         self.dropping = None  # while drop_connections runs: "421" or "eof"
         self.close_at_rset = []  # each RSET takes one: "421" (reply, then close) or "eof" (close)
         self.close_after_data = 0  # so many messages are taken in and the connection closed without a reply
+        self.after_data = None  # called after a message was taken in, before its reply
         self.tls_context = None
         if tls:
             self.tls_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
