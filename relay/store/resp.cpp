@@ -2,6 +2,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
 #include <charconv>
 #include <new>
 
@@ -9,6 +10,28 @@
 
 namespace kizuna::store::resp {
 namespace {
+
+// hiredis allocates an array's element pointers as soon as it reads "*<n>", so
+// "*1116211611\r\n" alone made it calloc 9 GB and spend seconds freeing them
+// (found by fuzz_resp). Arrays longer than the limit in the reader's privdata
+// are refused before that allocation (hiredis 0.14 has no maxelements).
+void* (*hiredis_create_array)(const redisReadTask*, int) = nullptr;
+
+void* limited_create_array(const redisReadTask* task, int elements) {
+  const auto limit = *static_cast<const std::size_t*>(task->privdata);
+  if (elements < 0 || static_cast<std::size_t>(elements) > limit) return nullptr;  // the reader fails (OOM)
+  return hiredis_create_array(task, elements);
+}
+
+redisReplyObjectFunctions* limited_functions(const redisReplyObjectFunctions* defaults) {
+  static redisReplyObjectFunctions fns = [&] {
+    redisReplyObjectFunctions f = *defaults;
+    hiredis_create_array = f.createArray;
+    f.createArray = limited_create_array;
+    return f;
+  }();
+  return &fns;
+}
 
 redis_value convert(const redisReply& r) {
   redis_value v;
@@ -74,6 +97,7 @@ struct decoder::state {
   };
   std::unique_ptr<redisReader, reader_free> reader;
   std::size_t max_reply_bytes;
+  std::size_t max_elements;       // of one array: what max_reply_bytes can hold ("+\r\n" each), at most 1M
   std::size_t partial_bytes = 0;  // wire bytes of the reply being assembled
   bool failed = false;
 };
@@ -82,6 +106,9 @@ decoder::decoder(std::size_t max_reply_bytes) : state_(std::make_unique<state>()
   state_->reader.reset(redisReaderCreate());
   state_->max_reply_bytes = max_reply_bytes;
   if (!state_->reader) throw std::bad_alloc();
+  state_->max_elements = std::min<std::size_t>(max_reply_bytes / 3, std::size_t{1} << 20);
+  state_->reader->fn = limited_functions(state_->reader->fn);
+  state_->reader->privdata = &state_->max_elements;
 }
 
 decoder::~decoder() = default;
@@ -111,7 +138,9 @@ std::expected<std::optional<redis_value>, error_code> decoder::next() {
   void* raw = nullptr;
   if (redisReaderGetReply(s.reader.get(), &raw) != REDIS_OK) {
     s.failed = true;
-    error_text_ = fmt::format("malformed reply: {}", s.reader->errstr);
+    error_text_ = s.reader->err == REDIS_ERR_OOM
+                      ? fmt::format("reply array longer than {} elements (or out of memory)", s.max_elements)
+                      : fmt::format("malformed reply: {}", s.reader->errstr);
     return std::unexpected(make_error_code(errc::redis_error));
   }
   if (raw == nullptr) return std::optional<redis_value>{};

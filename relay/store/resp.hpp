@@ -5,7 +5,9 @@
 // as soon as they are complete and the hiredis objects freed.
 //
 // Limits: a reply still being assembled may not exceed max_reply_bytes of wire
-// data (default 64 MiB, see redis_options); hiredis caps nesting at 7 levels.
+// data (default 64 MiB, see redis_options); an array may not claim more elements
+// than that many bytes could hold (3 bytes each), nor more than 1,048,576: hiredis
+// allocates the claimed count at the header; hiredis caps nesting at 7 levels.
 // Errors: errc::redis_error for an oversized or malformed reply; the stream is
 // then out of step and must be abandoned (the decoder stays failed).
 #pragma once

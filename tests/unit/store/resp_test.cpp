@@ -53,3 +53,29 @@ BOOST_AUTO_TEST_CASE(an_empty_command_is_refused) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// fuzz_resp finding: "*<huge>" alone made hiredis allocate the claimed element
+// pointers (9 GB for *1116211611) and spend seconds freeing them. An array may
+// not claim more elements than the byte limit could hold, nor more than 1M.
+BOOST_AUTO_TEST_CASE(an_array_claiming_more_elements_than_the_limit_allows_is_refused_at_once) {
+  for (std::string_view wire : {"*1116211611\r\n:1\r\n", "*2000000\r\n", "*1\r\n*1048577\r\n"}) {
+    resp::decoder d(std::size_t{64} << 20);
+    BOOST_TEST(!d.feed(wire.data(), wire.size()));
+    auto r = d.next();
+    BOOST_TEST(!r.has_value(), wire);
+    BOOST_TEST(d.error_text().find("longer than 1048576 elements") != std::string::npos, d.error_text());
+  }
+  // With a small byte limit the element limit follows it (3 bytes per element).
+  resp::decoder small(500);
+  const std::string_view claim = "*167\r\n";  // 500 / 3 = 166
+  BOOST_TEST(!small.feed(claim.data(), claim.size()));
+  BOOST_TEST(!small.next().has_value());
+  resp::decoder ok(500);
+  std::string fits = "*100\r\n";
+  for (int i = 0; i < 100; ++i) fits += ":1\r\n";
+  BOOST_TEST(!ok.feed(fits.data(), fits.size()));
+  auto v = ok.next();
+  BOOST_TEST_REQUIRE(v.has_value());
+  BOOST_TEST_REQUIRE(v->has_value());
+  BOOST_TEST((*v)->elements.size() == 100u);
+}
