@@ -1,7 +1,8 @@
 #include "relay/delivery/policy_transaction.hpp"
 
 #include <algorithm>
-#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <unordered_map>
 
 #include "relay/core/address.hpp"
@@ -319,21 +320,25 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
     log::info("{} <{}>: hold by {}", env.id, recipients_[i].address, d.rule_id);
   }
 
-  // Write-ahead: each copy's relay record is on disk before its first byte leaves.
-  if (!jobs.empty()) {
-    std::vector<audit::record> intents;
-    for (const copy_job& job : jobs) {
-      audit::record r = record_for(job.index, audit::action::relay, relay_rule[job.index]);
-      r.copy_id = copy_id(job.index);
-      intents.push_back(std::move(r));
-    }
-    if (auto ec = co_await ctx_->audit->append(ctx_->executor, std::move(intents))) {
-      log::error("{} audit write failed: {}; nothing sent, deferring {} copies", env.id, ec.message(), jobs.size());
-      for (const copy_job& job : jobs) {
-        outcome.per_recipient[job.index] = {451, "4.3.0", "cannot record the decision now, try again later"};
-        ledger.settle(slot_of[job.index], std::nullopt, writes);
-      }
+  // Write-ahead: every decision taken so far, and each copy's relay record, is
+  // on disk before the first byte of any copy leaves. If it cannot be, nothing
+  // is sent and nothing acknowledged (the ledger answers the client's retry).
+  for (const copy_job& job : jobs) {
+    audit::record r = record_for(job.index, audit::action::relay, relay_rule[job.index]);
+    r.copy_id = copy_id(job.index);
+    records.push_back(std::move(r));
+  }
+  if (!records.empty()) {
+    std::vector<audit::record> ahead = std::move(records);
+    records.clear();
+    if (auto ec = co_await ctx_->audit->append(ctx_->executor, std::move(ahead))) {
+      log::error("{} audit write failed: {}; nothing sent, deferring the message", env.id, ec.message());
+      const smtp::reply unrecorded{451, "4.3.0", "cannot record the decision now, try again later"};
+      for (const copy_job& job : jobs) ledger.settle(slot_of[job.index], std::nullopt, writes);
       jobs.clear();
+      for (std::size_t i = 0; i < n; ++i)  // an opt-out by mail was recorded on its own
+        if (outcome.per_recipient[i].positive() && !recipients_[i].unsubscribe) outcome.per_recipient[i] = unrecorded;
+      for (const std::size_t i : holds) outcome.per_recipient[i] = unrecorded;
     }
   }
 
@@ -409,17 +414,23 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
       ledger.settle(slot_of[i], std::nullopt, writes);
   }
 
-  // Decisions and outcomes on disk before the reply; if they cannot be, the
-  // client must retry (and the ledger keeps the retry from sending anything
-  // twice). The ledger and frequency-cap writes go to Redis at the same time.
-  using namespace asio::experimental::awaitable_operators;
-  auto settle = [&]() -> asio::awaitable<void> { co_await ledger.write_settles(ledger.copy_ids(), std::move(writes)); };
-  if (error_code ec = co_await (ctx_->audit->append(ctx_->executor, std::move(records)) && settle())) {
-    log::error("{} audit write failed: {}; deferring the reply", env.id, ec.message());
-    outcome.summary = {451, "4.3.0", "cannot record the decision now, try again later"};
-    for (auto& r : outcome.per_recipient)
-      if (r.positive()) r = outcome.summary;
-  }
+  // Outcomes (and DSN records) go to the log without holding the reply: the
+  // reply rests on decisions already on disk, and a copy's outcome only narrows
+  // its relay record. Until it is on disk (a crash, a full disk) the copy counts
+  // as possibly delivered (audit report), and the ledger answers resends.
+  if (!records.empty())
+    asio::co_spawn(
+        ctx_->executor,
+        [audit = ctx_->audit, ex = ctx_->executor, recs = std::move(records),
+         id = env.id]() mutable -> asio::awaitable<void> {
+          if (auto ec = co_await audit->append(ex, std::move(recs)))
+            log::error("{} audit write of the outcomes failed: {}; those copies read as possibly delivered", id,
+                       ec.message());
+        },
+        asio::detached);
+  // The ledger settles and frequency-cap records, before the reply: a resend
+  // that comes right after it must find the pairs settled.
+  co_await ledger.write_settles(ledger.copy_ids(), std::move(writes));
   co_return outcome;
 }
 

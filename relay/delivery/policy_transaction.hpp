@@ -12,9 +12,10 @@
 //  - exactly once (issue 11): each copy to relay or hold is reserved in the
 //    delivery ledger (copy_ledger.hpp) first; a resend of a pair already
 //    delivered, refused, held or possibly delivered is answered as handled and
-//    not sent. A relayed copy's `relay` record is on disk before its first byte
-//    leaves (write-ahead; if it cannot be written nothing is sent, 451), its
-//    `outcome` record after.
+//    not sent. Every decision, and each relayed copy's `relay` record, is on disk
+//    before the first byte of any copy leaves (write-ahead; if that fails
+//    nothing is sent, 451); the `outcome` records follow without holding the
+//    reply (one fsync per message on the reply's path, as before the ledger).
 //  - every decision is in the audit log (fsync per audit.fsync) before the
 //    reply that depends on it.
 //  - SMTP: copies the downstream refused permanently while the client is told

@@ -36,6 +36,22 @@ def wait_for(predicate, timeout=10.0, what="condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def settled_audit_lines(path, timeout=10.0):
+    """The audit log's lines once every relayed copy's outcome is in it: outcomes
+    are appended after the reply (the relay record before it), so a test that
+    reads the log right after a reply polls for them, bounded."""
+    import json
+
+    def read():
+        with open(path, encoding="utf-8") as f:
+            lines = [line.rstrip("\n") for line in f if line.strip()]
+        records = [json.loads(line) for line in lines]
+        intents = {r["copy_id"] for r in records if r["decision"] == "relay" and r.get("copy_id")}
+        outcomes = {r["copy_id"] for r in records if r["decision"] == "outcome"}
+        return (lines,) if intents <= outcomes else None  # a tuple: an empty log is an answer too
+    return wait_for(read, timeout, "the outcome records of the relayed copies")[0]
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -169,9 +185,12 @@ class Kizuna:
         return subprocess.run([KIZUNA, *args, "--config", self.config], capture_output=True, text=True,
                               timeout=timeout)
 
-    def audit_records(self):
+    def audit_records(self, settled=True):
+        """The records of the audit log; settled: once every relayed copy's outcome is in it."""
         import json
         path = os.path.join(self.tmp, "state", "audit.jsonl")
+        if settled:
+            return [json.loads(line) for line in settled_audit_lines(path)]
         with open(path, encoding="utf-8") as f:
             return [json.loads(line) for line in f if line.strip()]
 

@@ -11,7 +11,7 @@ import smtplib
 import subprocess
 import time
 
-from harness import KIZUNA, RelayTestCase
+from harness import KIZUNA, RelayTestCase, settled_audit_lines
 
 P = "kizuna:"
 
@@ -75,8 +75,7 @@ class AuditReports(RelayTestCase):
                 c.sendmail("sales@example.org", [DEFERRED], message("m2").encode())
         self.assertEqual(e.exception.smtp_code, 450)
         self.assertEqual(sorted(r.strip("<>") for r, _ in self.sink.messages()), RELAYED)
-        with open(self.log, encoding="utf-8") as f:
-            self.lines = f.read().splitlines()
+        self.lines = settled_audit_lines(self.log)
         self.records = [json.loads(line) for line in self.lines]
         # Per relayed copy a write-ahead relay record, then its outcome (issue 11): 3 + 3 + drop, hold, defer.
         self.assertEqual(len(self.records), 9, self.lines)

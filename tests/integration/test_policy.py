@@ -220,6 +220,7 @@ class Policies(RelayTestCase):
             self.contact(a)
         self.redis.command("HSET", f"{P}optout:{{b@example.com}}", "*", "1700000000|cli|")
         self.send(["a@example.com", "b@example.com", "c@example.com", "d@example.com"], message("newsletter"))
+        self.k.audit_records()  # the outcomes are in too
         self.assertEqual(self.k.cli("audit", "verify").returncode, 0)
         log = os.path.join(self.tmp, "state", "audit.jsonl")
         with open(log, encoding="utf-8") as f:
