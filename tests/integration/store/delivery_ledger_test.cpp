@@ -3,6 +3,8 @@
 // overtaken, a dead owner's reservation is taken over and its own commit then
 // fails, a dead owner's commit is resolved by ledger.in_doubt, settled pairs are
 // answered as handled, and Redis down fails closed.
+#include <signal.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
@@ -178,6 +180,25 @@ BOOST_AUTO_TEST_CASE(concurrent_attempts_from_many_owners_get_one_send) {
   std::size_t sends = 0;
   for (std::size_t s : run_all(io, std::move(tasks))) sends += s;
   BOOST_TEST(sends == 1u);
+}
+
+// A commit mark whose reply never came (Redis stalled past the timeout) may
+// still be applied when Redis resumes; the copy is not sent, and ending the
+// attempt removes the entry either way, so a retry sends it.
+BOOST_AUTO_TEST_CASE(a_commit_mark_lost_in_a_stall_is_undone_with_the_reservation) {
+  make_alive("a/9");
+  auto a = ledger_of("a/9");
+  BOOST_REQUIRE((reserve(a, "s@example.org", "T9-0")[0].v == verdict::send));
+  ::kill(server.pid(), SIGSTOP);
+  const bool entered = enter(a, 0);  // times out after 1 s
+  ::kill(server.pid(), SIGCONT);
+  BOOST_TEST(!entered);
+  BOOST_TEST(stored("s@example.org") == "C|a/9|T9-0|");  // Redis ran the swap after all
+  settle(a, 0, std::nullopt);
+  BOOST_TEST(stored("s@example.org") == "");
+  make_alive("b/10");
+  auto b = ledger_of("b/10");
+  BOOST_TEST((reserve(b, "s@example.org", "T10-0")[0].v == verdict::send));
 }
 
 BOOST_AUTO_TEST_CASE(redis_down_fails_closed) {
