@@ -91,6 +91,7 @@ chain_position log_writer::position() const {
 
 void log_writer::submit(request r, bool wait_for_space) {
   const std::size_t n = r.records.size();
+  if (options_.metrics.cells) r.queued = std::chrono::steady_clock::now();
   error_code refused;
   bool was_empty = false;
   {
@@ -107,6 +108,9 @@ void log_writer::submit(request r, bool wait_for_space) {
     }
   }
   if (refused) {
+    // Counted on the appender's own shard: this is its thread.
+    if (auto* m = metrics::this_thread(); m && refused != errc::shutting_down)
+      m->cells->inc(m->ids->audit_errors, {metrics::index(metrics::audit_operation::append)});
     if (r.done) r.done(refused);
     return;
   }
@@ -159,6 +163,7 @@ boost::asio::awaitable<error_code> log_writer::append(boost::asio::any_io_execut
 }
 
 void log_writer::run() {
+  metrics::bind_this_thread(options_.metrics);
   for (;;) {
     std::vector<request> batch;
     {
@@ -177,6 +182,15 @@ void log_writer::run() {
     space_.notify_all();
 
     const error_code ec = commit(batch);
+    if (!ec && options_.metrics.cells) {
+      const auto now = std::chrono::steady_clock::now();
+      for (const auto& r : batch)
+        if (!r.rotate && !r.records.empty())
+          options_.metrics.cells->observe(options_.metrics.ids->audit_append_duration, {}, now - r.queued);
+    }
+    if (!ec && options_.on_committed)
+      for (const auto& r : batch)
+        for (const auto& rec : r.records) options_.on_committed(rec);
     for (auto& r : batch)
       if (!r.rotate && r.done) r.done(ec);
     if (!ec && options_.max_bytes > 0 && file_.size >= options_.max_bytes) {
@@ -256,9 +270,14 @@ error_code log_writer::lock_and_catch_up() {
   }
   if (auto synced = catch_up(); !synced) {
     log::error("audit: {}", synced.error());
+    count_error(metrics::audit_operation::open);
     return errc::io_failure;
   }
   return {};
+}
+
+void log_writer::count_error(metrics::audit_operation op) const {
+  if (options_.metrics.cells) options_.metrics.cells->inc(options_.metrics.ids->audit_errors, {metrics::index(op)});
 }
 
 error_code log_writer::commit(std::vector<request>& batch) {
@@ -287,6 +306,7 @@ error_code log_writer::commit(std::vector<request>& batch) {
     // Roll back a partial write so the file still ends with a whole record (we hold the lock:
     // nobody else wrote after file_.size).
     if (::ftruncate(fd_, static_cast<off_t>(file_.size)) != 0) fail(errc::io_failure);
+    count_error(metrics::audit_operation::append);
     return errc::io_failure;
   }
   const auto sync_start = std::chrono::steady_clock::now();
@@ -295,11 +315,14 @@ error_code log_writer::commit(std::vector<request>& batch) {
     log::error("audit: {}: fdatasync failed: {}; refusing further records until restart", options_.path.string(),
                std::strerror(errno));
     fail(errc::io_failure);
+    count_error(metrics::audit_operation::fsync);
     return errc::io_failure;
   }
-  if (options_.fsync)
-    last_sync_time_ =
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - sync_start);
+  if (options_.fsync) {
+    const auto took = std::chrono::steady_clock::now() - sync_start;
+    last_sync_time_ = std::chrono::duration_cast<std::chrono::microseconds>(took);
+    if (options_.metrics.cells) options_.metrics.cells->observe(options_.metrics.ids->audit_fsync_duration, {}, took);
+  }
   file_.size += buffer.size();
   position_ = std::move(next);
   std::lock_guard lock(mutex_);
@@ -336,6 +359,7 @@ error_code log_writer::rotate_chain(bool only_when_full) {
   synced_ = false;  // the next commit reads where the chain stands (another writer may be first)
   if (!fresh) {
     log::error("audit: {}", fresh.error());  // the next commit retries
+    count_error(metrics::audit_operation::open);
     return errc::io_failure;
   }
   fd_ = *fresh;

@@ -64,6 +64,7 @@
 #include "relay/audit/live_file.hpp"
 #include "relay/audit/record.hpp"
 #include "relay/core/errc.hpp"
+#include "relay/metrics/recorder.hpp"
 
 namespace kizuna::audit {
 
@@ -76,6 +77,13 @@ struct writer_options {
   std::chrono::microseconds max_commit_delay{1000};  // cap of the group commit delay (0 = never wait)
   bool repair_truncated_tail = false;          // cut off a partial last line (logged) instead of refusing it,
                                                // at open and when the tail is re-read (a writer killed mid-write)
+  // Metrics (kizuna serve; none elsewhere): the writer thread's recorder, with
+  // which it observes append and fsync durations and counts errors, and a hook
+  // it calls on its thread with each record once that record is on disk
+  // (the daemon counts recipients by decision and rule from it). Appenders
+  // count refused appends with their own thread's recorder (metrics/recorder.hpp).
+  metrics::recorder metrics{};
+  std::function<void(const record&)> on_committed;
 };
 
 class log_writer {
@@ -122,6 +130,7 @@ class log_writer {
     std::vector<record> records;
     completion done;
     bool rotate = false;
+    std::chrono::steady_clock::time_point queued{};  // with metrics: for the append duration
   };
 
   explicit log_writer(writer_options options);
@@ -130,6 +139,7 @@ class log_writer {
   error_code commit(std::vector<request>& batch);
   error_code rotate_chain(bool only_when_full);
   error_code lock_and_catch_up();
+  void count_error(metrics::audit_operation op) const;
   std::expected<void, std::string> catch_up();
   void fail(error_code ec);
 

@@ -6,12 +6,26 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "relay/core/log.hpp"
+#include "relay/metrics/recorder.hpp"
 
 namespace kizuna::delivery {
 namespace asio = boost::asio;
 
 namespace {
 smtp::reply unavailable(std::string_view why) { return {451, "4.4.1", fmt::format("downstream unavailable: {}", why)}; }
+
+// kizuna_downstream_transactions_total / _duration_seconds, on this thread's
+// shard. No reply (connection lost, timeout) is class "error"; a 421 that
+// closed the connection is a reply (4xx).
+void count_transaction(const smtp::copy_result& res, std::chrono::steady_clock::duration took) {
+  const metrics::recorder* m = metrics::this_thread();
+  if (!m) return;
+  const bool no_reply = res.ec && res.ec != errc::downstream_tempfail;
+  const auto cls = no_reply || res.per_recipient.empty() ? metrics::reply_class::error
+                                                         : metrics::reply_class_of(res.per_recipient.front().code);
+  m->cells->inc(m->ids->downstream_transactions, {metrics::index(cls)});
+  m->cells->observe(m->ids->downstream_duration, {metrics::index(cls)}, took);
+}
 }  // namespace
 
 downstream_pool::downstream_pool(asio::any_io_executor ex, smtp::client_settings settings, unsigned max_connections)
@@ -91,7 +105,9 @@ asio::awaitable<smtp::reply> downstream_pool::send(const smtp::envelope& env, co
     if (!c) co_return why;
     const bool reused = c->used();
     smtp::copy_request req{env.mail_from, &env.params, {&recipient, 1}, bufs, gate ? &gate->enter : nullptr};
+    const auto started = std::chrono::steady_clock::now();
     smtp::copy_result res = co_await c->send(req);
+    count_transaction(res, std::chrono::steady_clock::now() - started);
     release(std::move(c));
     if (smtp::retry_on_fresh_connection({bool(res.ec), res.final_dot_started}, reused, retries)) {
       log::info("{} downstream for <{}>: reused connection lost before the final dot ({}): sending on a fresh one",

@@ -59,7 +59,7 @@ catalogue declare_catalogue(registry& r, std::string_view version) {
               "Redis failures by kind (unavailable, timeout, error_reply, protocol); each defers (fail closed).",
               {fixed_label("kind", {"unavailable", "timeout", "error_reply", "protocol"})}));
   c.audit_append_duration = r.add(histogram("kizuna_audit_append_duration_seconds",
-                                            "Time to append one audit record (write, fsync included).",
+                                            "Time from an audit append request to its commit on disk (group commit wait, write and fsync).",
                                             latency_buckets()));
   c.audit_fsync_duration =
       r.add(histogram("kizuna_audit_fsync_duration_seconds", "Time of one fsync of the audit log.", latency_buckets()));

@@ -18,6 +18,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -77,6 +78,11 @@ constexpr std::uint32_t index(E e) noexcept {
 // an id the snapshot lacks aborts (label_values::slot).
 inline std::uint32_t rule_slot(const label_values& rules, std::string_view rule) {
   return rules.slot(rule.empty() ? builtin_rules[0] : rule);
+}
+// As rule_slot, for an id that may be missing from the snapshot (a built-in
+// added later, a rule a reload removed): nullopt instead of an abort.
+inline std::optional<std::uint32_t> find_rule_slot(const label_values& rules, std::string_view rule) {
+  return rules.slot_of(rule.empty() ? builtin_rules[0] : rule);
 }
 
 struct catalogue {

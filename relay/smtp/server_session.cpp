@@ -15,6 +15,7 @@
 #include "relay/core/errc.hpp"
 #include "relay/core/log.hpp"
 #include "relay/core/transaction_id.hpp"
+#include "relay/metrics/recorder.hpp"
 #include "relay/smtp/command_parser.hpp"
 #include "relay/smtp/data_assembler.hpp"
 #include "relay/smtp/deadline.hpp"
@@ -224,6 +225,10 @@ class server_session::impl {
     }
 
     auto message = std::make_shared<const std::string>(data.take());
+    if (auto* m = metrics::this_thread()) {
+      m->cells->inc(m->ids->messages_received, {settings_.listener_slot});
+      m->cells->observe(m->ids->message_size, {}, static_cast<double>(message->size()));
+    }
     env.trace_header = received_header(env);
     // Delivery has its own downstream deadlines; the client just waits.
     arm(read_clock::now() + std::chrono::hours(24));

@@ -46,6 +46,7 @@ struct session_settings {
   std::size_t max_line_bytes = 65536;
   bare_newline_mode bare_newline = bare_newline_mode::normalize;  // bare CR/LF and NUL in DATA
   std::string category;  // the listener's fixed category ("" = none)
+  std::uint32_t listener_slot = 0;  // the listener's metrics label slot (metrics/recorder.hpp)
   tls_context tls;                          // set when protocol.starttls
   std::shared_ptr<const auth_users> users;  // set when protocol.auth
 };

@@ -32,6 +32,7 @@
 #include <tuple>
 
 #include "relay/core/log.hpp"
+#include "relay/metrics/recorder.hpp"
 #include "relay/store/resp.hpp"
 
 namespace kizuna::store {
@@ -287,6 +288,27 @@ class connection {
   bool closed_ = false;
 };
 
+// kizuna_redis_command_duration_seconds and kizuna_redis_errors_total, on the
+// calling thread's shard: the duration of a call that got its replies, the
+// kind of a failure (a cancelled caller or a closing client is no Redis failure),
+// and each error reply inside a successful result.
+void count_call(const std::expected<std::vector<redis_value>, error_code>& result,
+                std::chrono::steady_clock::time_point started) {
+  const metrics::recorder* m = metrics::this_thread();
+  if (!m) return;
+  auto count = [m](metrics::redis_error kind) { m->cells->inc(m->ids->redis_errors, {metrics::index(kind)}); };
+  if (!result) {
+    const error_code ec = result.error();
+    if (ec == errc::timeout) count(metrics::redis_error::timeout);
+    else if (ec == errc::redis_unavailable) count(metrics::redis_error::unavailable);
+    else if (ec == errc::redis_error) count(metrics::redis_error::protocol);
+    return;
+  }
+  m->cells->observe(m->ids->redis_command_duration, {}, std::chrono::steady_clock::now() - started);
+  for (const auto& v : *result)
+    if (v.is_error()) count(metrics::redis_error::error_reply);
+}
+
 }  // namespace
 
 struct redis_client::impl {
@@ -326,20 +348,24 @@ boost::asio::awaitable<std::expected<std::vector<redis_value>, error_code>> redi
   req->replies.reserve(commands.size());
   const auto timeout = impl_->options.timeout;
   req->signal.expires_after(timeout);
+  const auto started = std::chrono::steady_clock::now();
 
   std::shared_ptr<connection> conn = impl_->usable_connection();
   conn->enqueue(req);
   error_code wait_ec;
   if (!req->done) std::tie(wait_ec) = co_await req->signal.async_wait(use_tuple);
   // Only locals from here on: the client may have been closed meanwhile.
+  result out;
   if (req->done) {
-    if (req->ec) co_return result(std::unexpect, req->ec);
-    co_return std::move(req->replies);
+    out = req->ec ? result(std::unexpect, req->ec) : result(std::move(req->replies));
+  } else {
+    req->done = true;  // abandoned: the writer skips it, the reader discards its replies
+    if (wait_ec) co_return result(std::unexpect, wait_ec);  // the caller was cancelled
+    conn->fail(errc::timeout, fmt::format("no reply within {} ms", timeout.count()));
+    out = result(std::unexpect, errc::timeout);
   }
-  req->done = true;  // abandoned: the writer skips it, the reader discards its replies
-  if (wait_ec) co_return result(std::unexpect, wait_ec);  // the caller was cancelled
-  conn->fail(errc::timeout, fmt::format("no reply within {} ms", timeout.count()));
-  co_return result(std::unexpect, errc::timeout);
+  count_call(out, started);
+  co_return std::move(out);
 }
 
 boost::asio::awaitable<std::expected<redis_value, error_code>> redis_client::command(redis_command cmd) {
