@@ -8,6 +8,7 @@
 
 #include "relay/audit/log_writer.hpp"
 #include "relay/config/loader.hpp"
+#include "relay/metrics/registry.hpp"
 #include "relay/store/redis_client.hpp"
 
 namespace kizuna::admin {
@@ -17,6 +18,7 @@ struct backend {
   config::snapshot cfg;
   std::shared_ptr<store::redis_client> redis;   // the admin thread's own connection
   std::shared_ptr<audit::log_writer> audit;     // the process's writer (shared with the workers)
+  const metrics::registry* metrics = nullptr;   // the process's, for /metrics (null: 404)
 };
 
 }  // namespace kizuna::admin

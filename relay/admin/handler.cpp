@@ -3,6 +3,7 @@
 #include <string>
 
 #include "relay/admin/health.hpp"
+#include "relay/admin/metrics_endpoint.hpp"
 #include "relay/admin/routes.hpp"
 #include "relay/admin/unsubscribe_endpoint.hpp"
 
@@ -26,9 +27,11 @@ asio::awaitable<response> dispatch(const request& req, const backend& b, rate_li
     co_return res;
   }
   if (r.kind == route_kind::healthz) co_return co_await check_health(b);
+  if (r.kind == route_kind::metrics) co_return scrape_metrics(b);
 
   if (!b.cfg->unsubscribe) co_return text(404, "Not found\n");
   if (!limiter.allow(client_key(req.client_ip), rate_limiter::clock::now())) {
+    count_unsubscribe_request(req.method, metrics::unsubscribe_result::invalid);
     auto res = text(429, "Too many requests, please try again in a moment.\n");
     res.headers.emplace_back("Retry-After", "1");
     co_return res;

@@ -67,7 +67,7 @@ struct http_server::connection {
 };
 
 http_server::http_server(server_settings s)
-    : acceptor_(ctx_), limiter_(limits::rate_per_s, limits::burst, limits::rate_clients) {
+    : acceptor_(ctx_), recorder_(s.recorder), limiter_(limits::rate_per_s, limits::burst, limits::rate_clients) {
   current_ = build(std::move(s));
 }
 
@@ -101,6 +101,7 @@ std::shared_ptr<const backend> http_server::build(server_settings s) {
       ctx_.get_executor(), store::redis_options{std::move(s.redis_address), std::move(s.redis_password),
                                                 std::chrono::milliseconds(s.cfg->redis.timeout_ms)});
   b->audit = std::move(s.audit);
+  b->metrics = s.metrics;
   b->cfg = std::move(s.cfg);
   return b;
 }
@@ -111,6 +112,7 @@ void http_server::start() {
     if (e) log::error("admin http: accept loop ended by an exception");
   });
   thread_ = std::thread([this] {
+    metrics::bind_this_thread(recorder_);
     try {
       ctx_.run();
     } catch (const std::exception& e) {

@@ -1,7 +1,8 @@
-// The admin HTTP/1.1 server (SPEC §3 admin_http): /healthz and the unsubscribe
-// endpoint (handler.hpp), on its own thread and io_context, so a slow client or
-// probe never delays mail. Boost.Beast; one coroutine per connection owning its
-// stream and buffer; keep-alive.
+// The admin HTTP/1.1 server (SPEC §3 admin_http): /healthz, /metrics and the
+// unsubscribe endpoint (handler.hpp), on its own thread and io_context, so a
+// slow client or probe never delays mail. Boost.Beast; one coroutine per
+// connection owning its stream and buffer; keep-alive. The thread counts on its
+// own metrics shard (server_settings::recorder).
 //
 // Limits (limits.hpp): request headers 8 KiB (431), body 4 KiB (413), a
 // deadline on every read and write (10 s; a read covers a whole request, so a
@@ -28,6 +29,7 @@
 #include "relay/admin/backend.hpp"
 #include "relay/admin/rate_limiter.hpp"
 #include "relay/core/endpoint.hpp"
+#include "relay/metrics/recorder.hpp"
 
 namespace kizuna::admin {
 
@@ -37,6 +39,8 @@ struct server_settings {
   endpoint redis_address;                      // redis.address or the embedded server's socket
   std::string redis_password;
   std::shared_ptr<audit::log_writer> audit;    // the process's writer
+  const metrics::registry* metrics = nullptr;  // served on /metrics (null: 404)
+  metrics::recorder recorder{};                // the admin thread's shard (taken from the first settings)
 };
 
 class http_server {
@@ -65,6 +69,7 @@ class http_server {
   boost::asio::ip::tcp::acceptor acceptor_;
   endpoint bound_;
   std::shared_ptr<const backend> current_;
+  metrics::recorder recorder_;
   rate_limiter limiter_;
   std::list<connection*> connections_;  // the running ones, for stop()
   std::size_t open_ = 0;                 // accepted and not yet ended (limits::max_connections)

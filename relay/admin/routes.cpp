@@ -5,6 +5,7 @@ namespace kizuna::admin {
 route match_route(std::string_view target) {
   const std::string_view path = target.substr(0, target.find('?'));
   if (path == "/healthz") return {route_kind::healthz, {}};
+  if (path == "/metrics") return {route_kind::metrics, {}};
   constexpr std::string_view u = "/u/";
   if (path.starts_with(u)) {
     const std::string_view token = path.substr(u.size());
@@ -15,7 +16,8 @@ route match_route(std::string_view target) {
 
 bool method_allowed(route_kind kind, std::string_view method) {
   switch (kind) {
-    case route_kind::healthz: return method == "GET" || method == "HEAD";
+    case route_kind::healthz:
+    case route_kind::metrics: return method == "GET" || method == "HEAD";
     case route_kind::unsubscribe: return method == "GET" || method == "HEAD" || method == "POST";
     case route_kind::not_found: return true;  // 404 whatever the method
   }

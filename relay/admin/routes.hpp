@@ -1,5 +1,6 @@
 // The admin server's URL space (SPEC §3, §10):
 //   /healthz      GET, HEAD         liveness of Redis and the downstream
+//   /metrics      GET, HEAD         Prometheus text format 0.0.4 (SPEC §11)
 //   /u/<token>    GET, HEAD, POST   unsubscribe confirmation page / one-click (RFC 8058)
 // Anything else is 404; a known path with another method is 405 (with Allow).
 // The query string is ignored; the path is matched as sent (no percent-decoding:
@@ -10,7 +11,7 @@
 
 namespace kizuna::admin {
 
-enum class route_kind { healthz, unsubscribe, not_found };
+enum class route_kind { healthz, metrics, unsubscribe, not_found };
 
 struct route {
   route_kind kind = route_kind::not_found;

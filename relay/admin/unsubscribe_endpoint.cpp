@@ -10,6 +10,7 @@
 #include "relay/admin/pages.hpp"
 #include "relay/core/log.hpp"
 #include "relay/core/optout_entry.hpp"
+#include "relay/metrics/recorder.hpp"
 #include "relay/store/keys.hpp"
 #include "relay/unsubscribe/record.hpp"
 #include "relay/unsubscribe/token.hpp"
@@ -33,11 +34,19 @@ response html_or_text(const request& req, unsigned status, std::string html, std
 }
 
 response invalid_link(const request& req, std::string_view why) {
+  count_unsubscribe_request(req.method, metrics::unsubscribe_result::invalid);
   log::info("admin: {} {} /u/: {}", req.client_ip, req.method, why);
   return html_or_text(req, 400, invalid_link_page(), invalid_link_text);
 }
 
 }  // namespace
+
+void count_unsubscribe_request(std::string_view method, metrics::unsubscribe_result result) {
+  const metrics::recorder* m = metrics::this_thread();
+  if (!m) return;
+  const auto route = method == "POST" ? metrics::unsubscribe_route::one_click : metrics::unsubscribe_route::page;
+  m->cells->inc(m->ids->unsubscribe_requests, {metrics::index(route), metrics::index(result)});
+}
 
 bool wants_html(std::string_view accept) {
   std::string lower(accept);
@@ -48,6 +57,7 @@ bool wants_html(std::string_view accept) {
 response unsubscribe_page(const request& req, const backend& b, std::string_view token) {
   auto claims = unsubscribe::verify_token(token, b.cfg->unsubscribe->keys);
   if (!claims) return invalid_link(req, unsubscribe::to_string(claims.error()));
+  count_unsubscribe_request(req.method, metrics::unsubscribe_result::shown);
   response r;
   r.content_type = html_type;
   r.body = confirm_page(claims->address, claims->scope);
@@ -58,6 +68,7 @@ asio::awaitable<response> one_click_unsubscribe(const request& req, const backen
   auto claims = unsubscribe::verify_token(token, b.cfg->unsubscribe->keys);
   if (!claims) co_return invalid_link(req, unsubscribe::to_string(claims.error()));
   if (!is_one_click(req.content_type, req.body)) {
+    count_unsubscribe_request(req.method, metrics::unsubscribe_result::invalid);
     log::info("admin: {} POST /u/: not a one-click request (Content-Type \"{}\", {} bytes)", req.client_ip,
               sanitize_optout_text(req.content_type.substr(0, 100)), req.body.size());
     response r;

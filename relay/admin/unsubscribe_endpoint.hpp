@@ -19,12 +19,18 @@
 
 #include "relay/admin/backend.hpp"
 #include "relay/admin/exchange.hpp"
+#include "relay/metrics/catalogue.hpp"
 
 namespace kizuna::admin {
 
 response unsubscribe_page(const request& req, const backend& b, std::string_view token);
 
 boost::asio::awaitable<response> one_click_unsubscribe(const request& req, const backend& b, std::string_view token);
+
+// kizuna_unsubscribe_requests_total on the admin thread's shard: route one_click
+// for POST, page for GET/HEAD. Verified POSTs are counted by
+// unsubscribe::record_unsubscribe (opted_out, repeat, error).
+void count_unsubscribe_request(std::string_view method, metrics::unsubscribe_result result);
 
 // True when the Accept header lists text/html (a browser; one-click clients do not).
 bool wants_html(std::string_view accept);
