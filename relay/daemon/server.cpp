@@ -7,6 +7,7 @@
 
 #include "relay/admin/http_server.hpp"
 #include "relay/core/log.hpp"
+#include "relay/daemon/process_metrics.hpp"
 #include "relay/daemon/sd_notify.hpp"
 #include "relay/daemon/worker.hpp"
 #include "relay/delivery/copy_plan.hpp"
@@ -60,6 +61,7 @@ std::expected<runtime_settings, std::vector<std::string>> prepare(config::snapsh
 class server {
  public:
   explicit server(config::snapshot cfg) : cfg_(std::move(cfg)) {}
+  ~server() { metrics::bind_this_thread({}); }  // the main thread's shard goes with metrics_
 
   int run() {
     const auto& cfg = *cfg_;
@@ -88,13 +90,26 @@ class server {
     rt_ = std::move(*prepared);
     redis_address_ = redis_address;
     rt_.redis_address = redis_address;
-    auto audit = audit::log_writer::open({cfg.audit.path, cfg.hostname, cfg.audit.fsync_always});
+    // Metrics before any thread starts: each gets its shard, the labels are set.
+    metrics::bind_this_thread(metrics_.new_thread_recorder());  // the main thread counts reloads
+    rt_.rule_labels = metrics_.publish_rules(*rt_.policies);
+    const auto listener_slots = metrics_.publish_listeners(cfg);
+    if (!listener_slots) {
+      log::error("{}", listener_slots.error());
+      return ex_config;
+    }
+    audit::writer_options audit_options{cfg.audit.path, cfg.hostname, cfg.audit.fsync_always};
+    audit_options.metrics = metrics_.new_thread_recorder();
+    audit_options.on_committed = metrics_.recipient_counter();
+    auto audit = audit::log_writer::open(std::move(audit_options));
     if (!audit) {
       log::error("audit log: {}", audit.error());
       return ex_oserr;
     }
     rt_.audit = std::move(*audit);
     rt_.holds = std::make_shared<const delivery::hold_queue>(cfg.state_dir / "hold");
+    metrics_.watch_hold_queue(rt_.holds->dir());
+    metrics_.note_loaded_now();
     log::info("policies loaded: {} rules, version {}", rt_.policies->rules.size(), rt_.policies->version.substr(0, 12));
 
     limits_.set(cfg.limits.max_connections, cfg.limits.max_connections_per_client, cfg.limits.max_refused_connections);
@@ -102,7 +117,7 @@ class server {
     for (auto& l : cfg.listeners) addresses.push_back(l.address);
     try {
       for (unsigned i = 0; i < cfg.threads; ++i) {
-        workers_.push_back(std::make_unique<worker>(i, limits_));
+        workers_.push_back(std::make_unique<worker>(i, limits_, metrics_.new_thread_recorder(), *listener_slots));
         auto bound = workers_.back()->bind(cfg, addresses);
         if (i == 0) {
           addresses = bound;  // port 0 resolved once; every thread shares the real port
@@ -116,6 +131,7 @@ class server {
       return ex_oserr;
     }
     if (cfg.admin_http) {
+      admin_recorder_ = metrics_.new_thread_recorder();
       auto admin = admin::http_server::bind(admin_settings());
       if (!admin) {
         log::error("cannot listen: {}", admin.error());
@@ -173,6 +189,7 @@ class server {
     auto next = config::load(cfg_->source);
     auto refuse = [&](const std::vector<std::string>& problems) {
       for (auto& p : problems) log::error("reload refused: {}", p);
+      metrics_.count_reload(false);
       notify_status("reload refused: invalid configuration, previous one kept");
       notify_ready();
     };
@@ -200,18 +217,20 @@ class server {
     prepared->redis_address = redis_address_;
     prepared->audit = rt_.audit;  // the audit path and chain stay with the process
     prepared->holds = rt_.holds;
+    prepared->rule_labels = metrics_.publish_rules(*prepared->policies);
     rt_ = std::move(*prepared);
     limits_.set(cfg_->limits.max_connections, cfg_->limits.max_connections_per_client,
                 cfg_->limits.max_refused_connections);
     for (auto& w : workers_) w->reload(rt_);
     if (admin_) admin_->reload(admin_settings());
     log::info("reloaded {}", cfg_->source.string());
+    metrics_.count_reload(true);
     notify_status("configuration reloaded");
     notify_ready();
   }
 
   admin::server_settings admin_settings() const {
-    return {rt_.cfg, rt_.redis_address, rt_.redis_password, rt_.audit};
+    return {rt_.cfg, rt_.redis_address, rt_.redis_password, rt_.audit, &metrics_.registry(), admin_recorder_};
   }
 
   void watch_redis(asio::steady_timer& t) {
@@ -226,6 +245,9 @@ class server {
     });
   }
 
+  // First: every thread (workers, admin, audit writer) counts into it until joined.
+  process_metrics metrics_{KIZUNA_VERSION};
+  metrics::recorder admin_recorder_;
   config::snapshot cfg_;
   runtime_settings rt_;
   asio::io_context main_{1};

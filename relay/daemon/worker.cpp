@@ -63,7 +63,9 @@ std::string peer_ip(const tcp::endpoint& ep) {
 
 }  // namespace
 
-worker::worker(unsigned index, connection_limits& limits) : index_(index), limits_(limits) {}
+worker::worker(unsigned index, connection_limits& limits, metrics::recorder recorder,
+               std::vector<std::uint32_t> listener_slots)
+    : index_(index), limits_(limits), recorder_(recorder), listener_slots_(std::move(listener_slots)) {}
 
 worker::~worker() { join(); }
 
@@ -130,6 +132,7 @@ void worker::start(runtime_settings rt) {
       if (e) log::error("accept loop ended by an exception");
     });
   thread_ = std::thread([this] {
+    metrics::bind_this_thread(recorder_);
     try {
       ctx_.run();
     } catch (const std::exception& e) {
@@ -242,11 +245,13 @@ asio::awaitable<void> worker::serve(smtp::server_session::socket_type socket, st
   ss.max_line_bytes = cfg.limits.max_line_bytes;
   ss.bare_newline = cfg.limits.reject_bare_newline ? smtp::bare_newline_mode::reject : smtp::bare_newline_mode::normalize;
   ss.category = listener.category;
+  ss.listener_slot = listener_slots_.at(li);
   // Refused clients (554 greeting) have a pool of their own: however many
   // trickle, allowed clients still find a slot.
   const bool refused = ss.protocol.refused();
   auto ticket = limits_.acquire(ip, refused ? connection_limits::pool::refused : connection_limits::pool::clients);
   if (!ticket) {
+    count_connection(li, metrics::connection_result::over_limit);
     log::warning("{}: {}", label, refused ? "refused client closed at once, too many refused connections"
                                           : "refused, too many connections");
     const std::string r = refused ? smtp::server_protocol(ss.protocol).greeting()
@@ -259,13 +264,29 @@ asio::awaitable<void> worker::serve(smtp::server_session::socket_type socket, st
   }
   if (!allowed)
     log::info("{}: client not in allow_clients, {}", label, refused ? "refused" : "must authenticate");
+  count_connection(li, refused ? metrics::connection_result::refused : metrics::connection_result::accepted);
 
   smtp::server_session session(std::move(socket), std::move(ss), gen->dispatcher);
   auto it = sessions_.insert(sessions_.end(), &session);
+  // Open sessions (kizuna_connections_active), however the session ends.
+  struct active_session {
+    const metrics::recorder& m;
+    std::uint32_t slot;
+    explicit active_session(const metrics::recorder& r, std::uint32_t s) : m(r), slot(s) { add(1); }
+    ~active_session() { add(-1); }
+    void add(std::int64_t d) const {
+      if (m.cells) m.cells->add(m.ids->connections_active, {slot}, d);
+    }
+  } active(recorder_, listener_slots_.at(li));
   if (stopping_) session.request_stop();
   co_await session.run();
   sessions_.erase(it);
   finish_if_drained();
+}
+
+void worker::count_connection(std::size_t li, metrics::connection_result result) {
+  if (recorder_.cells)
+    recorder_.cells->inc(recorder_.ids->connections, {listener_slots_.at(li), metrics::index(result)});
 }
 
 void worker::stop(std::chrono::seconds drain) {

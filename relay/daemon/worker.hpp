@@ -2,6 +2,8 @@
 // Redis connection and downstream pool (shared-nothing, DESIGN.md). The
 // "generation" is what a config snapshot builds on this thread; SIGHUP swaps in
 // a new one, and sessions keep the one they started with until they end.
+// The thread counts on its own metrics shard (metrics/recorder.hpp), bound when
+// it starts: connections here, and whatever the code it runs counts.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -20,6 +22,8 @@
 #include "relay/audit/log_writer.hpp"
 #include "relay/delivery/dispatcher.hpp"
 #include "relay/delivery/hold_queue.hpp"
+#include "relay/metrics/label_values.hpp"
+#include "relay/metrics/recorder.hpp"
 #include "relay/policy/model.hpp"
 #include "relay/smtp/security.hpp"
 #include "relay/smtp/server_session.hpp"
@@ -37,6 +41,9 @@ struct runtime_settings {
   std::shared_ptr<const delivery::hold_queue> holds;
   endpoint redis_address;   // the embedded server's socket or redis.address
   std::string redis_password;
+  // The rule label values published for `policies`: held as long as a
+  // generation built on them lives, so their metric slots stay theirs.
+  std::shared_ptr<const metrics::label_values> rule_labels;
 };
 
 struct generation {
@@ -50,7 +57,9 @@ class worker {
  public:
   using acceptor = std::variant<boost::asio::ip::tcp::acceptor, boost::asio::local::stream_protocol::acceptor>;
 
-  worker(unsigned index, connection_limits& limits);
+  // listener_slots: each config listener's metrics label slot.
+  worker(unsigned index, connection_limits& limits, metrics::recorder recorder,
+         std::vector<std::uint32_t> listener_slots);
   ~worker();
 
   boost::asio::io_context& context() { return ctx_; }
@@ -71,9 +80,12 @@ class worker {
   boost::asio::awaitable<void> serve(smtp::server_session::socket_type socket, std::size_t listener_index,
                                      std::string client_ip, std::string client_label);
   void finish_if_drained();
+  void count_connection(std::size_t listener_index, metrics::connection_result result);
 
   unsigned index_;
   connection_limits& limits_;
+  metrics::recorder recorder_;
+  std::vector<std::uint32_t> listener_slots_;
   boost::asio::io_context ctx_{1};
   std::vector<acceptor> acceptors_;
   std::vector<std::size_t> acceptor_listener_;  // config listener index of each acceptor
