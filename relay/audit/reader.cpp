@@ -135,7 +135,8 @@ bool is_delivery(const stored_record& r) noexcept {
 }
 
 bool is_relay_intent(const stored_record& r) noexcept {
-  return r.decision == action::relay && r.downstream_reply.empty() && !r.copy_id.empty();
+  return (r.decision == action::relay || r.decision == action::release) && r.downstream_reply.empty() &&
+         !r.copy_id.empty();
 }
 
 bool is_in_doubt(const stored_record& r) noexcept {

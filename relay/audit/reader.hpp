@@ -61,7 +61,7 @@ std::optional<std::chrono::system_clock::time_point> parse_record_timestamp(std:
 
 // A delivered copy: an outcome, release or (older logs) relay record whose downstream reply starts with '2'.
 bool is_delivery(const stored_record& r) noexcept;
-// The write-ahead record of a copy about to be sent (relay, no reply yet, a copy_id);
+// The write-ahead record of a copy about to be sent (relay or release, no reply yet, a copy_id);
 // its `outcome` record follows unless the relay stopped in between.
 bool is_relay_intent(const stored_record& r) noexcept;
 // An outcome that may be a delivery: the final "." was written, no reply came.

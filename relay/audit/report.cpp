@@ -207,11 +207,9 @@ void summary::add(const stored_record& r) {
     return;
   }
   campaign_counts& c = campaigns_[{r.campaign, r.category}];
+  if (is_relay_intent(r)) return;  // write-ahead: its outcome record counts the copy
   switch (r.decision) {
     case action::relay:
-      // A write-ahead intent: its outcome record counts the copy.
-      if (r.downstream_reply.empty() && !r.copy_id.empty()) break;
-      [[fallthrough]];
     case action::outcome:
     case action::release:
       if (is_delivery(r)) {

@@ -223,22 +223,34 @@ asio::awaitable<int> release(redis_session& redis, const loaded& all, const deli
     env.params.smtputf8 = h.smtputf8;
     env.params.body = h.eight_bit ? smtp::body_type::eight_bit_mime : smtp::body_type::unspecified;
     env.recipients = {h.recipient};
+    // Write-ahead (issue 11): the release is on disk before the copy's first byte
+    // leaves; its outcome follows, with the held copy's id as the copy id.
+    audit::record rec = record_for(h, audit::action::release);
+    rec.copy_id = h.id;
+    std::vector<audit::record> one{rec};  // not a braced list in co_await: GCC 12 bug
+    if (auto ec = co_await log.append(ex, std::move(one))) {
+      std::fprintf(stderr, "kizuna hold: %s: not released: the audit record failed: %s\n", id.c_str(),
+                   ec.message().c_str());
+      co_return ex_software;
+    }
     // The held bytes already start with the trace header.
     const smtp::reply r = co_await dest->send(env, h.recipient, h.render_at_release ? rendered : bytes, nullptr);
+    rec.decision = audit::action::outcome;
+    rec.downstream_reply = std::to_string(r.code) + " " + r.enhanced + " " + r.text;
+    std::vector<audit::record> result{std::move(rec)};
+    const error_code outcome_ec = co_await log.append(ex, std::move(result));
     if (!r.positive()) {
       std::fprintf(stderr, "kizuna hold: %s: downstream refused: %d %s %s\n", id.c_str(), r.code, r.enhanced.c_str(),
                    r.text.c_str());
       status = 1;
       continue;
     }
-    audit::record rec = record_for(h, audit::action::release);
-    rec.downstream_reply = std::to_string(r.code) + " " + r.enhanced + " " + r.text;
-    std::vector<audit::record> one{std::move(rec)};  // not a braced list in co_await: GCC 12 bug
-    if (auto ec = co_await log.append(ex, std::move(one))) {
-      std::fprintf(stderr, "kizuna hold: %s: sent, but the audit record failed: %s (copy kept)\n", id.c_str(),
-                   ec.message().c_str());
-      co_return ex_software;
-    }
+    // Sent: the copy leaves the queue whatever happens to the outcome record (a
+    // release without outcome reads as possibly delivered; a second release would
+    // send it twice).
+    if (outcome_ec)
+      std::fprintf(stderr, "kizuna hold: %s: sent; its outcome record failed: %s\n", id.c_str(),
+                   outcome_ec.message().c_str());
     if (auto rm = q.remove(id); !rm) std::fprintf(stderr, "kizuna hold: %s\n", rm.error().c_str());
     std::printf("%s: released to <%s>: %d %s\n", id.c_str(), h.recipient.c_str(), r.code, r.text.c_str());
   }

@@ -143,6 +143,10 @@ class Policies(RelayTestCase):
         decisions = self.decisions()
         self.assertIn(("deal@example.com", "hold", "deal-negotiating"), decisions)
         self.assertIn(("deal@example.com", "release", "deal-negotiating"), decisions)
+        # Write-ahead: the release before the copy left, its outcome after (issue 11).
+        mine = [(r["decision"], r.get("copy_id"), r["downstream_reply"][:3]) for r in self.k.audit_records()
+                if r["decision"] in ("release", "outcome")]
+        self.assertEqual(mine, [("release", hold_id, ""), ("outcome", hold_id, "250")])
 
     def test_release_after_optout_is_refused(self):
         self.contact("deal@example.com", deal_stage="商談中")
