@@ -8,7 +8,9 @@
 # records and personalizes each copy, so the ratio says what all of that costs over
 # the cheapest proxy an admin could put there. 1 KB messages, 20 sessions,
 # alternating rounds, best of each. Target: ratio >= 0.80; floor 0.60.
-# Also prints, from kizuna's log, that nothing was deferred or held.
+# Also checks that nothing was held and every copy has its relay and outcome records.
+# KIZUNA_BINARY: another build (e.g. the previous release, for a before/after in the
+# same conditions); KIZUNA_BENCH_EXTRA: extra config YAML (e.g. $'audit:\n  fsync: never').
 # Usage: bench/relay_vs_haproxy.sh [messages] [sessions] [rounds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +34,8 @@ start_kizuna "policies: [$tmp/policies/*.yaml]
 unsubscribe:
   base_url: https://u.example.com
   mailto_domain: example.com
-  secret_file: $tmp/unsubscribe.keys"
+  secret_file: $tmp/unsubscribe.keys
+${KIZUNA_BENCH_EXTRA:-}"
 
 proxy_port=$(free_port)
 cat > "$tmp/haproxy.cfg" <<CFG
