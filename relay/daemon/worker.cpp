@@ -14,6 +14,7 @@
 #include "relay/core/log.hpp"
 #include "relay/delivery/downstream_pool.hpp"
 #include "relay/delivery/maildir_writer.hpp"
+#include "relay/delivery/ledger_owner_file.hpp"
 #include "relay/delivery/ledger_registry.hpp"
 #include "relay/store/delivery_ledger.hpp"
 
@@ -153,6 +154,15 @@ void worker::reload(runtime_settings rt) {
 
 asio::awaitable<void> worker::heartbeat() {
   heartbeat_timer_ = std::make_unique<asio::steady_timer>(ctx_);
+  if (current_) {  // the previous kizuna on this state_dir has exited: its reservations are free now
+    const auto& cfg = *current_->rt.cfg;
+    if (auto previous = delivery::claim_ledger_owner_file(cfg.state_dir, delivery::ledger_owner_of(cfg.hostname))) {
+      store::redis_command del{std::string("DEL"), store::alive_key(cfg.redis.key_prefix, *previous)};
+      auto r = co_await current_->redis->command(std::move(del));
+      log::info("delivery ledger: previous process {} has exited{}", *previous,
+                r ? "" : " (its alive key expires by itself: Redis unreachable)");
+    }
+  }
   while (!stopping_ && current_) {
     std::shared_ptr<generation> g = current_;
     auto cmd = store::heartbeat_command(g->rt.cfg->redis.key_prefix, delivery::ledger_owner_of(g->rt.cfg->hostname));

@@ -220,6 +220,7 @@ class ScriptedPeer:
         first if say == "421", and closes. Returns once all are closed."""
         with self.lock:
             self.dropping = say
+            dropped = set(self.open_connections)  # those open now; new ones may come meanwhile
             dups = [os.dup(fd) for fd in self.open_connections.values()]
         for fd in dups:
             s = socket.socket(fileno=fd)
@@ -231,7 +232,7 @@ class ScriptedPeer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.lock:
-                if not self.open_connections:
+                if not dropped & set(self.open_connections):
                     self.dropping = None
                     return len(dups)
             time.sleep(0.02)
