@@ -211,10 +211,14 @@ class RelayTestCase(unittest.TestCase):
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="kizuna-it-")
+        self._stops = []
+        # A cleanup, not tearDown: it also runs when a setUp (this one or a
+        # subclass's) fails after starting processes, so none is left behind.
+        self.addCleanup(self._stop_all)
         self.redis = Redis(self.tmp)
-        self._stops = [self.redis.stop]
+        self._stops.append(self.redis.stop)
 
-    def tearDown(self):
+    def _stop_all(self):
         for stop in reversed(self._stops):
             try:
                 stop()
