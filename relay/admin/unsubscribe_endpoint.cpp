@@ -77,7 +77,8 @@ asio::awaitable<response> one_click_unsubscribe(const request& req, const backen
     co_return r;
   }
 
-  const auto& [address, scope] = *claims;
+  const std::string& address = claims->address;
+  const std::string& scope = claims->scope;
   const auto who = mask_address(address);
   auto stored = co_await unsubscribe::record_unsubscribe(*b.redis, b.cfg->redis.key_prefix, *b.audit, b.executor,
                                                          *claims, "one-click");

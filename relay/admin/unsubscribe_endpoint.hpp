@@ -4,9 +4,10 @@
 //  - POST with the one-click body (one_click.hpp): HSETNX
 //    <prefix>optout:{<addr>} <scope> "<now>|one-click|" (an earlier opt-out of
 //    that scope keeps its time: it is the proof), then an audit record
-//    (decision unsubscribe, rcpt = address, category = scope, rule one-click),
-//    then 200. Each valid POST is audited, repeats too, so a record lost to a
-//    failed write is written by the client's retry.
+//    (decision unsubscribe, rcpt = address, category = scope, campaign = the
+//    token's, rule one-click, or builtin:already-opted-out for a repeat), then
+//    200. Each valid POST is audited, repeats too, so a record lost to a failed
+//    write is written by the client's retry.
 // Errors: a token that does not verify, or a POST that is not one-click: 400,
 // nothing changed. Redis unavailable: 503 (nothing changed or recorded; the
 // client retries). Audit write failed after the opt-out was stored: 500 (the

@@ -70,6 +70,12 @@ inline constexpr std::string_view in_doubt_rule = "builtin:in-doubt";
 // the ledger could not be marked): downstream_reply says what the client got.
 inline constexpr std::string_view not_sent_rule = "builtin:not-sent";
 
+// The rule of an unsubscribe record for a scope that was opted out already (a
+// second click, or mail to the unsubscribe address again): a repeat, which
+// `kizuna audit report --summary` does not count as an unsubscribe. The route
+// shows in message_id: the mail transaction's id for mailto, "" for one-click.
+inline constexpr std::string_view already_opted_out_rule = "builtin:already-opted-out";
+
 // The prev of the first record of a chain: 64 zeros.
 inline constexpr std::string_view genesis_hash =
     "0000000000000000000000000000000000000000000000000000000000000000";

@@ -203,7 +203,13 @@ std::vector<stored_record> pending_copies::left() const {
 void summary::add(const stored_record& r) {
   ++records_;
   if (r.decision == action::unsubscribe) {
-    ++categories_[r.category].unsubscribes;
+    category_counts& cat = categories_[r.category];
+    if (r.rule == already_opted_out_rule) {  // a second click: not a second unsubscribe
+      ++cat.repeats;
+      return;
+    }
+    ++cat.unsubscribes;
+    if (!r.campaign.empty()) ++campaigns_[{r.campaign, r.category}].unsubscribes;
     return;
   }
   campaign_counts& c = campaigns_[{r.campaign, r.category}];
@@ -254,15 +260,26 @@ std::string summary::table() const {
         out += fit(shown(key.first), name_width) + "  " + fit(shown(key.second), category_width) + "  " +
                fit(shown(rule), rule_width) + number_cell(n, "COUNT") + '\n';
   }
+  auto rate_cell = [](std::optional<double> rate) {
+    return "  " +
+           fit(rate ? fmt::format("{:.2f}%", *rate * 100) : std::string("-"), display_width("配信停止率"), true);
+  };
+  const bool any_campaign = std::ranges::any_of(campaigns_, [](const auto& e) { return !e.first.first.empty(); });
+  if (any_campaign) {
+    out += "\nUnsubscribes by campaign:\n";
+    out += fit("CAMPAIGN", name_width) + "  " + fit("CATEGORY", category_width) + title_cell("RELAYED") +
+           title_cell("UNSUBSCRIBES") + title_cell("配信停止率") + '\n';
+    for (const auto& [key, c] : campaigns_)
+      if (!key.first.empty())
+        out += fit(shown(key.first), name_width) + "  " + fit(shown(key.second), category_width) +
+               number_cell(c.relayed, "RELAYED") + number_cell(c.unsubscribes, "UNSUBSCRIBES") +
+               rate_cell(c.unsubscribe_rate()) + '\n';
+  }
   out += '\n' + fit("CATEGORY", category_width) + title_cell("RELAYED") + title_cell("UNSUBSCRIBES") +
          title_cell("配信停止率") + '\n';
-  for (const auto& [category, c] : categories_) {
-    const auto rate = c.unsubscribe_rate();
+  for (const auto& [category, c] : categories_)
     out += fit(shown(category), category_width) + number_cell(c.relayed, "RELAYED") +
-           number_cell(c.unsubscribes, "UNSUBSCRIBES") + "  " +
-           fit(rate ? fmt::format("{:.2f}%", *rate * 100) : std::string("-"), display_width("配信停止率"), true) +
-           '\n';
-  }
+           number_cell(c.unsubscribes, "UNSUBSCRIBES") + rate_cell(c.unsubscribe_rate()) + '\n';
   return out;
 }
 
@@ -290,6 +307,9 @@ std::string summary::json() const {
     out += '}';
     append_json_count(out, "held", c.held);
     append_json_count(out, "discarded", c.discarded);
+    append_json_count(out, "unsubscribes", c.unsubscribes);
+    const auto rate = c.unsubscribe_rate();
+    out += ",\"unsubscribe_rate\":" + (rate ? fmt::format("{}", *rate) : std::string("null"));
     out += '}';
   }
   out += "],\"categories\":[";
@@ -300,6 +320,7 @@ std::string summary::json() const {
     append_json_string(out, category);
     append_json_count(out, "relayed", c.relayed);
     append_json_count(out, "unsubscribes", c.unsubscribes);
+    append_json_count(out, "repeats", c.repeats);
     const auto rate = c.unsubscribe_rate();
     out += ",\"unsubscribe_rate\":" + (rate ? fmt::format("{}", *rate) : std::string("null"));
     out += '}';

@@ -14,10 +14,16 @@
 // Summary: counts per (campaign, category) of each decision; relay records count
 // as relayed when downstream said 2xx and as failed otherwise, release records with
 // a 2xx reply as relayed (the hold that preceded them counts as held). Defer records
-// are also counted per rule. Unsubscribe records carry the scope as category and no
-// campaign: they count per category, and 配信停止率 (unsubscribe rate) per category
-// is unsubscribes / relayed of that category, when relayed > 0. Counts are records:
-// a copy deferred twice (the client retried) counts twice.
+// are also counted per rule. Unsubscribe records carry the scope as category (the
+// category of the copy whose link was used, "*" for a link made for all mail) and
+// the campaign of that copy (from a version-2 token; "" from an older link or
+// `kizuna unsubscribe-url`). An unsubscribe counts for its category and, when it
+// names a campaign, for that (campaign, category) row; 配信停止率 (unsubscribe
+// rate) is unsubscribes / relayed of that category or row, when relayed > 0. An
+// unsubscribe record with rule already_opted_out_rule (record.hpp: the scope was
+// opted out already, e.g. a second click) is a repeat: counted as such per
+// category, never as an unsubscribe. Other counts are records: a copy deferred
+// twice (the client retried) counts twice.
 #pragma once
 
 #include <chrono>
@@ -104,11 +110,18 @@ struct campaign_counts {
   std::uint64_t held = 0;
   std::uint64_t discarded = 0;
   std::map<std::string, std::uint64_t> deferred_by_rule;
+  std::uint64_t unsubscribes = 0;  // first-time opt-outs through this campaign's links
+  // unsubscribes / relayed; nothing when relayed is 0.
+  std::optional<double> unsubscribe_rate() const {
+    if (relayed == 0) return std::nullopt;
+    return static_cast<double>(unsubscribes) / static_cast<double>(relayed);
+  }
 };
 
 struct category_counts {
   std::uint64_t relayed = 0;
-  std::uint64_t unsubscribes = 0;
+  std::uint64_t unsubscribes = 0;  // first-time opt-outs of this scope
+  std::uint64_t repeats = 0;       // unsubscribe records of a scope opted out already
   // unsubscribes / relayed; nothing when relayed is 0.
   std::optional<double> unsubscribe_rate() const {
     if (relayed == 0) return std::nullopt;
@@ -125,13 +138,15 @@ class summary {
   const std::map<std::pair<std::string, std::string>, campaign_counts>& campaigns() const { return campaigns_; }
   const std::map<std::string, category_counts>& categories() const { return categories_; }
 
-  // Three fixed-width sections: counts per campaign and category, deferrals by
-  // rule (when there are any), and per category relayed, unsubscribes, 配信停止率.
+  // Fixed-width sections: counts per campaign and category, deferrals by rule
+  // (when there are any), per campaign (rows with a campaign id, when there are
+  // any) and per category relayed, unsubscribes, 配信停止率.
   std::string table() const;
   // One JSON object and "\n":
   //   {"records":N,"campaigns":[{"campaign":…,"category":…,"relayed":…,"failed":…,
   //    "dropped":…,"rejected":…,"deferred":…,"deferred_by_rule":{rule:n},"held":…,
-  //    "discarded":…}],"categories":[{"category":…,"relayed":…,"unsubscribes":…,
+  //    "discarded":…,"unsubscribes":…,"unsubscribe_rate":x|null}],
+  //    "categories":[{"category":…,"relayed":…,"unsubscribes":…,"repeats":…,
   //    "unsubscribe_rate":x|null}]}
   std::string json() const;
 

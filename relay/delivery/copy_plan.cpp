@@ -115,7 +115,9 @@ copy_decision plan_copy(const message_plan& plan, const policy::policy_set& poli
   if (unsubscribe && !unsubscribe->keys.empty() &&
       (plan.marketing || plan.tmpl.shows_unsubscribe_url())) {
     const std::string scope = plan.campaign.category.empty() ? "*" : plan.campaign.category;
-    if (auto token = unsubscribe::make_token(in.address, scope, unsubscribe->keys)) {
+    // The campaign rides in the token: the unsubscribe is counted for this copy's campaign.
+    const std::string_view campaign = plan.campaign.id ? std::string_view(*plan.campaign.id) : std::string_view();
+    if (auto token = unsubscribe::make_token(in.address, scope, unsubscribe->keys, campaign)) {
       c.unsubscribe_url = unsubscribe::url_for(unsubscribe->base_url, *token);
       if (!unsubscribe->mailto_domain.empty())
         c.unsubscribe_mailto = unsubscribe::mailto_for(unsubscribe->mailto_domain, *token);

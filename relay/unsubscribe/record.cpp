@@ -4,23 +4,16 @@
 
 #include "relay/core/log.hpp"
 #include "relay/core/optout_entry.hpp"
-#include "relay/metrics/recorder.hpp"
 #include "relay/store/keys.hpp"
 
 namespace kizuna::unsubscribe {
 
-namespace {
-
-// kizuna_unsubscribe_requests_total for a verified request, on the calling
-// thread's shard (the admin thread for one-click, an I/O thread for mailto).
-void count(std::string_view source, metrics::unsubscribe_result result) {
+void count_request(std::string_view source, metrics::unsubscribe_result result) {
   const metrics::recorder* m = metrics::this_thread();
   if (!m) return;
   const auto route = source == "mailto" ? metrics::unsubscribe_route::mailto : metrics::unsubscribe_route::one_click;
   m->cells->inc(m->ids->unsubscribe_requests, {metrics::index(route), metrics::index(result)});
 }
-
-}  // namespace
 
 boost::asio::awaitable<std::expected<bool, record_error>> record_unsubscribe(
     store::redis_client& redis, std::string_view key_prefix, audit::log_writer& log, boost::asio::any_io_executor ex,
@@ -35,23 +28,25 @@ boost::asio::awaitable<std::expected<bool, record_error>> record_unsubscribe(
   if (!stored || stored->is_error()) {
     log::error("unsubscribe ({}, scope {}) not stored: {}", source, claims.scope,
                stored ? stored->str : stored.error().message());
-    count(source, metrics::unsubscribe_result::error);
+    count_request(source, metrics::unsubscribe_result::error);
     co_return std::unexpected(record_error::redis);
   }
+  // HSETNX answers 0 when that scope was opted out already: not a second unsubscribe.
+  const bool first = stored->integer == 1;
   audit::record rec;
   rec.message_id = std::move(message_id);
+  rec.campaign = claims.campaign;
   rec.rcpt = claims.address;
   rec.category = claims.scope;
   rec.decision = audit::action::unsubscribe;
-  rec.rule = std::string(source);
+  rec.rule = std::string(first ? source : audit::already_opted_out_rule);
   if (auto ec = co_await log.append(ex, std::move(rec))) {
     log::error("unsubscribe ({}, scope {}) stored but not audited: {}", source, claims.scope, ec.message());
-    count(source, metrics::unsubscribe_result::error);
+    count_request(source, metrics::unsubscribe_result::error);
     co_return std::unexpected(record_error::audit);
   }
-  // HSETNX answers 0 when that scope was opted out already: not a second unsubscribe.
-  count(source, stored->integer == 1 ? metrics::unsubscribe_result::opted_out : metrics::unsubscribe_result::repeat);
-  co_return stored->integer == 1;
+  count_request(source, first ? metrics::unsubscribe_result::opted_out : metrics::unsubscribe_result::repeat);
+  co_return first;
 }
 
 }  // namespace kizuna::unsubscribe

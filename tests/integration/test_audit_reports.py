@@ -155,8 +155,9 @@ class AuditReports(RelayTestCase):
         self.assertEqual(s["records"], 9)
         self.assertEqual(s["campaigns"], [{
             "campaign": "spring", "category": "newsletter", "relayed": 3, "failed": 0, "dropped": 1,
-            "rejected": 0, "deferred": 1, "deferred_by_rule": {"busy-contact": 1}, "held": 1, "discarded": 0}])
-        self.assertEqual(s["categories"], [{"category": "newsletter", "relayed": 3, "unsubscribes": 0,
+            "rejected": 0, "deferred": 1, "deferred_by_rule": {"busy-contact": 1}, "held": 1, "discarded": 0,
+            "unsubscribes": 0, "unsubscribe_rate": 0}])
+        self.assertEqual(s["categories"], [{"category": "newsletter", "relayed": 3, "unsubscribes": 0, "repeats": 0,
                                             "unsubscribe_rate": 0}])
 
         r = self.k.cli("audit", "report", "--summary")

@@ -2,8 +2,12 @@
 end to end: links made by `kizuna unsubscribe-url`, POSTed with curl exactly as
 Gmail does, the opt-out in Redis enforced on the next message through the relay,
 the confirmation page (a GET changes nothing), tampered tokens, scopes, key
-rotation on reload, /healthz; every test ends with a verified audit chain."""
+rotation on reload, /healthz; issue 13: the link of a relayed copy names its
+campaign, and `kizuna audit report --summary` counts a second click as no second
+unsubscribe; every test ends with a verified audit chain."""
+import json
 import os
+import re
 import signal
 import smtplib
 import subprocess
@@ -159,7 +163,57 @@ class Unsubscribe(RelayTestCase):
         self.redis.command("HSET", key, "*", "1700000000|one-click|")
         self.assertEqual(gmail_one_click(url)[0], 200)
         self.assertEqual(self.hget(key, "*"), "1700000000|one-click|")
-        self.assertEqual(len(self.records("unsubscribe")), 2, "each request is audited")
+        self.assertEqual(self.records("unsubscribe"),
+                         [("taro@example.com", "unsubscribe", "one-click", "*"),
+                          ("taro@example.com", "unsubscribe", "builtin:already-opted-out", "*")],
+                         "each request is audited; the second as a repeat")
+
+    def one_click_url_of(self, rcpt):
+        """The one-click URL in List-Unsubscribe of the copy relayed to rcpt, pointing at the admin server."""
+        copies = [data for r, data in self.sink.messages() if r.strip("<>") == rcpt]
+        self.assertEqual(len(copies), 1, f"one copy to {rcpt}")
+        headers = copies[0].split(b"\r\n\r\n", 1)[0].decode("utf-8", errors="replace")
+        headers = re.sub(r"\r?\n[ \t]+", " ", headers)
+        m = re.search(r"^List-Unsubscribe: .*<" + re.escape(BASE_URL) + r"(/u/[A-Za-z0-9_-]+)>", headers, re.M)
+        self.assertIsNotNone(m, headers)
+        return self.admin + m.group(1)
+
+    def test_a_copys_link_clicked_twice_is_one_unsubscribe_of_its_campaign(self):
+        def campaign_message(campaign):
+            return message("newsletter").replace("X-Kizuna-Category:", f"X-Kizuna-Campaign: {campaign}\r\n"
+                                                                        "X-Kizuna-Category:")
+        spring = ["taro@example.com", "hanako@example.com", "jiro@example.com", "shiro@example.com"]
+        self.assertEqual(self.send(spring, campaign_message("spring")), {})
+        self.assertEqual(self.send(["goro@example.com", "rokuro@example.com"], campaign_message("autumn")), {})
+        url = self.one_click_url_of("taro@example.com")
+        # Gmail's one-click, then the recipient clicks the same link again.
+        self.assertEqual(gmail_one_click(url)[0], 200)
+        self.assertEqual(gmail_one_click(url)[0], 200)
+        self.assertEqual(self.hget(f"{P}optout:{{taro@example.com}}", "newsletter").split("|")[1], "one-click")
+        unsubscribes = [(r["rcpt"], r["campaign"], r["category"], r["rule"]) for r in self.k.audit_records()
+                        if r["decision"] == "unsubscribe"]
+        self.assertEqual(unsubscribes, [("taro@example.com", "spring", "newsletter", "one-click"),
+                                        ("taro@example.com", "spring", "newsletter", "builtin:already-opted-out")])
+
+        r = self.k.cli("audit", "report", "--summary", "--format", "json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        s = json.loads(r.stdout)
+        rows = {c["campaign"]: c for c in s["campaigns"]}
+        self.assertEqual(sorted(rows), ["autumn", "spring"])
+        self.assertEqual((rows["spring"]["category"], rows["spring"]["relayed"], rows["spring"]["unsubscribes"],
+                          rows["spring"]["unsubscribe_rate"]), ("newsletter", 4, 1, 0.25))
+        self.assertEqual((rows["autumn"]["relayed"], rows["autumn"]["unsubscribes"],
+                          rows["autumn"]["unsubscribe_rate"]), (2, 0, 0))
+        self.assertEqual(s["categories"], [{"category": "newsletter", "relayed": 6, "unsubscribes": 1, "repeats": 1,
+                                            "unsubscribe_rate": 1 / 6}])
+        r = self.k.cli("audit", "report", "--summary")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        at = lines.index("Unsubscribes by campaign:")
+        self.assertEqual(lines[at + 1].split(), ["CAMPAIGN", "CATEGORY", "RELAYED", "UNSUBSCRIBES", "配信停止率"])
+        self.assertEqual(lines[at + 2].split(), ["autumn", "newsletter", "2", "0", "0.00%"])
+        self.assertEqual(lines[at + 3].split(), ["spring", "newsletter", "4", "1", "25.00%"])
+        self.assertEqual(lines[-1].split(), ["newsletter", "6", "1", "16.67%"])
 
     def test_get_shows_the_confirmation_page_and_changes_nothing(self):
         url = self.url("taro@example.com", "newsletter")

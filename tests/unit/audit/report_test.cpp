@@ -222,7 +222,7 @@ BOOST_AUTO_TEST_SUITE(summary_report)
 
 namespace {
 
-struct summary_log {
+struct summary_records {
   kizuna::test::temp_dir dir;
   std::filesystem::path path = dir.path() / "audit.jsonl";
   summary s;
@@ -245,7 +245,9 @@ struct summary_log {
     auto stats = scan_chain(path, [&](const stored_record& r) { s.add(r); }, [](const std::string& p) { BOOST_FAIL(p); });
     BOOST_TEST_REQUIRE(stats.has_value());
   }
+};
 
+struct summary_log : summary_records {
   summary_log() {
     for (int i = 0; i < 3; ++i) add("spring", "newsletter", action::relay, "", "250 2.0.0 Ok");
     add("spring", "newsletter", action::relay, "", "451 4.4.1 no answer");
@@ -298,12 +300,13 @@ BOOST_FIXTURE_TEST_CASE(the_json_form, summary_log) {
   BOOST_TEST(s.json() ==
              R"({"records":16,"campaigns":[)"
              R"({"campaign":"","category":"step","relayed":1,"failed":0,"dropped":0,"rejected":1,"deferred":0,)"
-             R"("deferred_by_rule":{},"held":1,"discarded":1},)"
+             R"("deferred_by_rule":{},"held":1,"discarded":1,"unsubscribes":0,"unsubscribe_rate":0},)"
              R"({"campaign":"spring","category":"newsletter","relayed":4,"failed":1,"dropped":1,"rejected":0,)"
-             R"("deferred":3,"deferred_by_rule":{"newsletter-cap":2,"quiet-hours":1},"held":1,"discarded":0}],)"
-             R"("categories":[{"category":"*","relayed":0,"unsubscribes":1,"unsubscribe_rate":null},)"
-             R"({"category":"newsletter","relayed":4,"unsubscribes":1,"unsubscribe_rate":0.25},)"
-             R"({"category":"step","relayed":1,"unsubscribes":0,"unsubscribe_rate":0}]})"
+             R"("deferred":3,"deferred_by_rule":{"newsletter-cap":2,"quiet-hours":1},"held":1,"discarded":0,)"
+             R"("unsubscribes":0,"unsubscribe_rate":0}],)"
+             R"("categories":[{"category":"*","relayed":0,"unsubscribes":1,"repeats":0,"unsubscribe_rate":null},)"
+             R"({"category":"newsletter","relayed":4,"unsubscribes":1,"repeats":0,"unsubscribe_rate":0.25},)"
+             R"({"category":"step","relayed":1,"unsubscribes":0,"repeats":0,"unsubscribe_rate":0}]})"
              "\n");
   boost::json::parse(s.json());  // valid JSON
 }
@@ -322,6 +325,55 @@ BOOST_FIXTURE_TEST_CASE(the_table_form, summary_log) {
                     "newsletter              4             1      25.00%\n"
                     "step                    1             0       0.00%\n") != std::string::npos,
              t);
+}
+
+// A second click on the same link (HSETNX found the opt-out: rule
+// builtin:already-opted-out) is no second unsubscribe; a version-2 link names the
+// campaign of its copy, and the unsubscribe counts for that campaign's row.
+BOOST_AUTO_TEST_CASE(repeats_are_not_counted_and_unsubscribes_go_to_their_campaign) {
+  summary_records l;
+  for (int i = 0; i < 4; ++i) l.add("spring", "newsletter", action::relay, "", "250 2.0.0 Ok");
+  for (int i = 0; i < 2; ++i) l.add("autumn", "newsletter", action::relay, "", "250 2.0.0 Ok");
+  l.add("spring", "newsletter", action::unsubscribe, "one-click");
+  l.add("spring", "newsletter", action::unsubscribe, std::string(already_opted_out_rule));
+  l.add("spring", "newsletter", action::unsubscribe, std::string(already_opted_out_rule));
+  l.add("", "newsletter", action::unsubscribe, "mailto");  // an old link: the category only
+  l.build();
+
+  const auto& spring = l.s.campaigns().at({"spring", "newsletter"});
+  BOOST_TEST(spring.unsubscribes == 1u);
+  BOOST_TEST(*spring.unsubscribe_rate() == 0.25);
+  const auto& autumn = l.s.campaigns().at({"autumn", "newsletter"});
+  BOOST_TEST(autumn.unsubscribes == 0u);
+  BOOST_TEST(*autumn.unsubscribe_rate() == 0.0);
+  BOOST_TEST(!l.s.campaigns().contains({"", "newsletter"}), "an unattributed unsubscribe is no campaign row");
+  const auto& news = l.s.categories().at("newsletter");
+  BOOST_TEST(news.relayed == 6u);
+  BOOST_TEST(news.unsubscribes == 2u);
+  BOOST_TEST(news.repeats == 2u);
+  BOOST_TEST(*news.unsubscribe_rate() == 2.0 / 6.0);
+
+  const std::string t = l.s.table();
+  BOOST_TEST(t.find("\nUnsubscribes by campaign:\n"
+                    "CAMPAIGN              CATEGORY          RELAYED  UNSUBSCRIBES  配信停止率\n"
+                    "autumn                newsletter              2             0       0.00%\n"
+                    "spring                newsletter              4             1      25.00%\n") != std::string::npos,
+             t);
+  BOOST_TEST(t.find("newsletter              6             2      33.33%\n") != std::string::npos, t);
+  const std::string j = l.s.json();
+  BOOST_TEST(j.find(R"("discarded":0,"unsubscribes":1,"unsubscribe_rate":0.25})") != std::string::npos, j);
+  BOOST_TEST(j.find(R"({"category":"newsletter","relayed":6,"unsubscribes":2,"repeats":2,)") != std::string::npos, j);
+}
+
+// An unsubscribe through a campaign whose copies are in another log (rotated
+// away) still gets a row: counted, no rate.
+BOOST_AUTO_TEST_CASE(an_unsubscribe_of_a_campaign_without_relayed_copies_has_no_rate) {
+  summary_records l;
+  l.add("winter", "newsletter", action::unsubscribe, "one-click");
+  l.build();
+  const auto& winter = l.s.campaigns().at({"winter", "newsletter"});
+  BOOST_TEST(winter.unsubscribes == 1u);
+  BOOST_TEST(!winter.unsubscribe_rate().has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

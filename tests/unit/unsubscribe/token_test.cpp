@@ -1,5 +1,5 @@
-// Unsubscribe tokens (relay/unsubscribe/token.hpp): round trip, scope carried,
-// tampering and forgery refused, key rotation, malformed and oversized input.
+// Unsubscribe tokens (relay/unsubscribe/token.hpp): round trip, scope and campaign
+// carried (version 2), version-1 tokens still verifying, tampering and forgery refused, key rotation, malformed and oversized input.
 #define BOOST_TEST_MODULE unsubscribe
 #include <boost/test/unit_test.hpp>
 
@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "relay/core/base64.hpp"
+#include "relay/core/sha256.hpp"
 #include "relay/unsubscribe/token.hpp"
 
 using namespace kizuna;
@@ -126,7 +127,7 @@ BOOST_AUTO_TEST_CASE(malformed_tokens_are_refused) {
   BOOST_TEST((error_of(t.substr(0, t.size() - 1)) != token_error::too_long));
   // A version this build does not issue.
   auto bytes = *base64_decode(t, base64_alphabet::url, true);
-  bytes[0] = 2;
+  bytes[0] = 3;
   BOOST_TEST((error_of(base64_encode(bytes, base64_alphabet::url, false)) == token_error::unknown_version));
   // A scope length that runs into the MAC, or a zero one.
   bytes[0] = 1;
@@ -138,7 +139,7 @@ BOOST_AUTO_TEST_CASE(malformed_tokens_are_refused) {
 
 BOOST_AUTO_TEST_CASE(oversized_tokens_are_refused_before_decoding) {
   const auto k = keys({key_a});
-  auto r = verify_token(std::string(513, 'A'), k);
+  auto r = verify_token(std::string(max_token_chars + 1, 'A'), k);
   BOOST_REQUIRE(!r.has_value());
   BOOST_TEST((r.error() == token_error::too_long));
   // The longest real token (64-character scope, 254-octet address) fits.
@@ -150,6 +151,91 @@ BOOST_AUTO_TEST_CASE(oversized_tokens_are_refused_before_decoding) {
   BOOST_TEST(t.size() == 448u);
   BOOST_TEST(t.size() <= max_token_chars);
   BOOST_TEST(verify_token(t, k).has_value());
+  // With the longest campaign a token carries.
+  auto v2 = make_token(address, scope, k, std::string(max_campaign_bytes, 'c'));
+  BOOST_REQUIRE(v2.has_value());
+  BOOST_TEST(v2->size() == 535u);
+  BOOST_TEST(v2->size() <= max_token_chars);
+  auto claims = verify_token(*v2, k);
+  BOOST_REQUIRE(claims.has_value());
+  BOOST_TEST(claims->campaign == std::string(max_campaign_bytes, 'c'));
+}
+
+BOOST_AUTO_TEST_CASE(version_2_round_trip_carries_the_campaign) {
+  const auto k = keys({key_a});
+  for (std::string campaign : {"spring-2026", "春のキャンペーン", "a b/c?d=e"}) {
+    auto t = make_token("Taro@Example.com", "newsletter", k, campaign);
+    BOOST_REQUIRE(t.has_value());
+    auto bytes = *base64_decode(*t, base64_alphabet::url, true);
+    BOOST_TEST(int(bytes[0]) == 2);
+    BOOST_TEST(bytes.size() == 2 + 10 + 1 + campaign.size() + std::string_view("taro@example.com").size() + 16);
+    auto claims = verify_token(*t, k);
+    BOOST_REQUIRE(claims.has_value());
+    BOOST_TEST(claims->address == "taro@example.com");
+    BOOST_TEST(claims->scope == "newsletter");
+    BOOST_TEST(claims->campaign == campaign);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(version_1_tokens_keep_verifying) {
+  const auto k = keys({key_a});
+  // Without a campaign make_token() still issues version 1: the bytes of links in
+  // mail sent before version 2 existed (this one built by hand, as they were).
+  std::string bytes = std::string("\x01\x0a", 2) + "newsletter" + "taro@example.com";
+  const auto full = hmac_sha256(key_a, bytes);
+  bytes.append(reinterpret_cast<const char*>(full.data()), 16);
+  const auto old = base64_encode(bytes, base64_alphabet::url, false);
+  BOOST_TEST(token_for("taro@example.com", "newsletter", k) == old);
+  auto claims = verify_token(old, k);
+  BOOST_REQUIRE(claims.has_value());
+  BOOST_TEST(claims->address == "taro@example.com");
+  BOOST_TEST(claims->scope == "newsletter");
+  BOOST_TEST(claims->campaign.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_campaign_that_does_not_fit_gives_a_version_1_token) {
+  const auto k = keys({key_a});
+  for (std::string campaign : {std::string(), std::string(max_campaign_bytes + 1, 'c'), std::string("a\x01b")}) {
+    BOOST_TEST(!campaign_fits(campaign));
+    auto t = make_token("taro@example.com", "newsletter", k, campaign);
+    BOOST_REQUIRE(t.has_value());
+    BOOST_TEST(*t == token_for("taro@example.com", "newsletter", k));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_tampered_version_2_token_is_refused) {
+  const auto k = keys({key_a});
+  const auto t = *make_token("taro@example.com", "newsletter", k, "spring");
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    std::string tampered = t;
+    tampered[i] = t[i] == 'A' ? 'B' : 'A';
+    BOOST_TEST_CONTEXT("position " << i) { BOOST_TEST(!verify_token(tampered, k).has_value()); }
+  }
+  auto bytes = *base64_decode(t, base64_alphabet::url, true);
+  auto error_of = [&](const std::string& b) {
+    auto r = verify_token(base64_encode(b, base64_alphabet::url, false), k);
+    BOOST_REQUIRE(!r.has_value());
+    return r.error();
+  };
+  // Another campaign of the same length, same MAC: refused.
+  std::string other = bytes;
+  other[2 + 10 + 1] = 'S';
+  BOOST_TEST((error_of(other) == token_error::bad_signature));
+  // Read as version 1 (the campaign would become part of the address): refused.
+  std::string as_v1 = bytes;
+  as_v1[0] = 1;
+  BOOST_TEST((error_of(as_v1) != token_error::unknown_version));
+  BOOST_TEST(!verify_token(base64_encode(as_v1, base64_alphabet::url, false), k).has_value());
+  // A campaign length that runs into the MAC, a zero one, an oversized one.
+  for (int len : {0, 200, int(max_campaign_bytes) + 1}) {
+    std::string b = bytes;
+    b[2 + 10] = static_cast<char>(len);
+    BOOST_TEST_CONTEXT("campaign length " << len) { BOOST_TEST((error_of(b) == token_error::malformed)); }
+  }
+  // A version-1 token relabelled as version 2: refused.
+  auto v1 = *base64_decode(token_for("taro@example.com", "newsletter", k), base64_alphabet::url, true);
+  v1[0] = 2;
+  BOOST_TEST(!verify_token(base64_encode(v1, base64_alphabet::url, false), k).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(make_token_refuses_bad_input) {
