@@ -76,6 +76,7 @@ void decode_top_level(decoder& d, const yaml_node& root, settings& s) {
   if (const auto* v = f.require("redis")) decode_redis(d, *v, s.redis);
   if (const auto* v = f.take("policies")) decode_policies(d, *v, s.policies);
   f.path("state_dir", s.state_dir);
+  f.boolean("metrics", s.metrics);
   static const yaml_node no_audit{.type = yaml_node::kind::mapping};
   const auto* audit = f.take("audit");
   decode_audit(d, audit ? *audit : no_audit, s.state_dir, s.audit);

@@ -153,6 +153,7 @@ struct settings {
   ledger_config ledger;
   std::optional<admin_http_settings> admin_http;     // admin_http (absent: no admin server)
   std::optional<unsubscribe_settings> unsubscribe;   // unsubscribe (absent: no tokens, /u/ is 404)
+  bool metrics = true;  // metrics (true): count and serve /metrics; false: count nothing, /metrics is 404 (read at start)
 };
 
 }  // namespace kizuna::config

@@ -91,7 +91,10 @@ class server {
     redis_address_ = redis_address;
     rt_.redis_address = redis_address;
     // Metrics before any thread starts: each gets its shard, the labels are set.
-    metrics::bind_this_thread(metrics_.new_thread_recorder());  // the main thread counts reloads
+    // With `metrics: false` no thread gets one: every count is one test of an empty recorder.
+    metrics_on_ = cfg.metrics;
+    auto new_recorder = [&] { return metrics_on_ ? metrics_.new_thread_recorder() : metrics::recorder{}; };
+    metrics::bind_this_thread(new_recorder());  // the main thread counts reloads
     rt_.rule_labels = metrics_.publish_rules(*rt_.policies);
     const auto listener_slots = metrics_.publish_listeners(cfg);
     if (!listener_slots) {
@@ -99,8 +102,8 @@ class server {
       return ex_config;
     }
     audit::writer_options audit_options{cfg.audit.path, cfg.hostname, cfg.audit.fsync_always};
-    audit_options.metrics = metrics_.new_thread_recorder();
-    audit_options.on_committed = metrics_.recipient_counter();
+    audit_options.metrics = new_recorder();
+    if (metrics_on_) audit_options.on_committed = metrics_.recipient_counter();
     auto audit = audit::log_writer::open(std::move(audit_options));
     if (!audit) {
       log::error("audit log: {}", audit.error());
@@ -117,7 +120,7 @@ class server {
     for (auto& l : cfg.listeners) addresses.push_back(l.address);
     try {
       for (unsigned i = 0; i < cfg.threads; ++i) {
-        workers_.push_back(std::make_unique<worker>(i, limits_, metrics_.new_thread_recorder(), *listener_slots));
+        workers_.push_back(std::make_unique<worker>(i, limits_, new_recorder(), *listener_slots));
         auto bound = workers_.back()->bind(cfg, addresses);
         if (i == 0) {
           addresses = bound;  // port 0 resolved once; every thread shares the real port
@@ -131,7 +134,7 @@ class server {
       return ex_oserr;
     }
     if (cfg.admin_http) {
-      admin_recorder_ = metrics_.new_thread_recorder();
+      admin_recorder_ = new_recorder();
       auto admin = admin::http_server::bind(admin_settings());
       if (!admin) {
         log::error("cannot listen: {}", admin.error());
@@ -230,7 +233,8 @@ class server {
   }
 
   admin::server_settings admin_settings() const {
-    return {rt_.cfg, rt_.redis_address, rt_.redis_password, rt_.audit, &metrics_.registry(), admin_recorder_};
+    return {rt_.cfg, rt_.redis_address, rt_.redis_password, rt_.audit, metrics_on_ ? &metrics_.registry() : nullptr,
+            admin_recorder_};
   }
 
   void watch_redis(asio::steady_timer& t) {
@@ -247,6 +251,7 @@ class server {
 
   // First: every thread (workers, admin, audit writer) counts into it until joined.
   process_metrics metrics_{KIZUNA_VERSION};
+  bool metrics_on_ = true;  // config `metrics`, read at start
   metrics::recorder admin_recorder_;
   config::snapshot cfg_;
   runtime_settings rt_;

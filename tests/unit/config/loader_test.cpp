@@ -350,6 +350,18 @@ BOOST_AUTO_TEST_CASE(slow_client_limits_have_postfix_defaults_and_bounds) {
              boost::test_tools::per_element());
 }
 
+// Issue 13: `metrics` (true) switches counting off for bench/metrics_overhead.sh.
+BOOST_AUTO_TEST_CASE(metrics_is_on_by_default_and_a_boolean) {
+  temp_dir dir;
+  write_file(dir.path() / "k.yaml", minimal);
+  BOOST_TEST(load_ok(dir.path() / "k.yaml")->metrics);
+  write_file(dir.path() / "off.yaml", std::string(minimal) + "metrics: false\n");
+  BOOST_TEST(!load_ok(dir.path() / "off.yaml")->metrics);
+  auto errors = errors_of(dir, std::string(minimal) + "metrics: sometimes\n");
+  BOOST_REQUIRE_EQUAL(errors.size(), 1u);
+  BOOST_TEST(errors[0].find("metrics") != std::string::npos, errors[0]);
+}
+
 // Issue 10 (fuzz_loaders): the suggestion skips known keys whose length alone
 // puts them out of reach; what is suggested does not change.
 BOOST_AUTO_TEST_CASE(a_suggestion_only_for_keys_of_a_close_length) {
