@@ -91,6 +91,7 @@ asio::awaitable<smtp::reply> policy_transaction::check_recipient(const smtp::env
     if (auto token = unsubscribe::token_of_mailto(rcpt, ctx_->unsubscribe->mailto_domain)) {
       auto claims = unsubscribe::verify_token(*token, ctx_->unsubscribe->keys);
       if (!claims) {
+        unsubscribe::count_request("mailto", metrics::unsubscribe_result::invalid);
         log::info("{} <{}>: invalid unsubscribe address: {}", env.id, rcpt.substr(0, 40),
                   unsubscribe::to_string(claims.error()));
         co_return smtp::reply{550, "5.7.1", "invalid or expired unsubscribe address"};

@@ -155,6 +155,13 @@ class Unsubscribe(RelayTestCase):
         self.assertEqual(code, 550)
         self.assertFalse(self.exists(f"{P}optout:{{saburo@example.com}}"))
         self.assertEqual(self.records("unsubscribe"), [])
+        # Counted like an invalid one-click token: route mailto, result invalid.
+        status, text = curl(self.admin + "/metrics")
+        self.assertEqual(status, 200)
+        counts = {m.group(1): float(m.group(2)) for m in re.finditer(
+            r'^kizuna_unsubscribe_requests_total\{route="mailto",result="(\w+)"\} (\S+)$', text, re.M)}
+        self.assertEqual(counts.get("invalid"), 1.0, text)
+        self.assertEqual(counts.get("opted_out"), 0.0, text)
 
     def test_a_second_click_keeps_the_first_opt_out_time(self):
         url = self.url("taro@example.com")
