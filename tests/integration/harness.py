@@ -59,21 +59,34 @@ def free_port():
 
 
 class Redis:
-    def __init__(self, tmp):
-        self.sock = os.path.join(tmp, "redis.sock")
-        self.dir = tmp
+    """A private redis-server on a unix socket. durable: AOF with appendfsync
+    always in its own directory, so a SIGKILL loses nothing acknowledged."""
+
+    def __init__(self, tmp, name="redis", durable=False):
+        self.sock = os.path.join(tmp, f"{name}.sock")
+        self.dir = os.path.join(tmp, name) if durable else tmp
+        self.durable = durable
+        os.makedirs(self.dir, exist_ok=True)
         self.proc = None
         self.start()
 
     def start(self):
+        if os.path.exists(self.sock):
+            os.unlink(self.sock)
+        persistence = ["--appendonly", "yes", "--appendfsync", "always"] if self.durable else ["--appendonly", "no"]
         self.proc = subprocess.Popen(
             [REDIS_SERVER, "--port", "0", "--unixsocket", self.sock, "--unixsocketperm", "700",
-             "--save", "", "--appendonly", "no", "--dir", self.dir, "--logfile", os.path.join(self.dir, "redis.log")],
+             "--save", "", *persistence, "--dir", self.dir, "--logfile", os.path.join(self.dir, "redis.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(lambda: self.ping(), 10, "redis-server to answer PING")
 
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait(10)
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)  # a test may have stalled it
             self.proc.terminate()
             self.proc.wait(10)
         if os.path.exists(self.sock):

@@ -32,7 +32,7 @@ import threading
 import time
 import unittest
 
-from harness import KIZUNA, REDIS_SERVER, Kizuna, RelayTestCase, wait_for
+from harness import KIZUNA, Kizuna, Redis, RelayTestCase, wait_for
 from peers import ScriptedPeer
 
 P = "kizuna:"
@@ -40,55 +40,6 @@ MESSAGES = 60
 RCPTS_PER_MESSAGE = 3
 CLIENT_THREADS = 6
 SEED = int(os.environ.get("KIZUNA_FAULT_SEED", "0")) or random.randrange(1, 1 << 30)
-
-
-class DurableRedis:
-    """redis-server with AOF and appendfsync always, killable and stallable by PID."""
-
-    def __init__(self, tmp):
-        self.sock = os.path.join(tmp, "redis-aof.sock")
-        self.dir = os.path.join(tmp, "redis-aof")
-        os.makedirs(self.dir)
-        self.proc = None
-        self.start()
-
-    def start(self):
-        if os.path.exists(self.sock):
-            os.unlink(self.sock)
-        self.proc = subprocess.Popen(
-            [REDIS_SERVER, "--port", "0", "--unixsocket", self.sock, "--unixsocketperm", "700", "--save", "",
-             "--appendonly", "yes", "--appendfsync", "always", "--dir", self.dir,
-             "--logfile", os.path.join(self.dir, "redis.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(self.ping, 10, "redis-server to answer PING")
-
-    def kill(self):
-        self.proc.kill()
-        self.proc.wait(10)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGCONT)
-            self.proc.terminate()
-            self.proc.wait(10)
-
-    def command(self, *args):
-        import socket
-        out = b"*%d\r\n" % len(args)
-        for a in args:
-            a = a.encode() if isinstance(a, str) else a
-            out += b"$%d\r\n%s\r\n" % (len(a), a)
-        with socket.socket(socket.AF_UNIX) as s:
-            s.settimeout(5)
-            s.connect(self.sock)
-            s.sendall(out)
-            return s.recv(65536)
-
-    def ping(self):
-        try:
-            return self.command("PING").startswith(b"+PONG")
-        except OSError:
-            return False
 
 
 class RetryingClient:
@@ -156,7 +107,7 @@ class FaultInjection(RelayTestCase):
     def setUp(self):
         super().setUp()
         self.rng = random.Random(SEED)
-        self.durable = DurableRedis(self.tmp)
+        self.durable = Redis(self.tmp, name="redis-aof", durable=True)
         self._stops.append(self.durable.stop)
         self.peer = ScriptedPeer()
         self._stops.append(self.peer.stop)
