@@ -80,3 +80,23 @@ us_per_msg() { awk -v a="$1" -v b="$2" -v m="$messages" 'BEGIN { printf "%.0f", 
 rate() { awk -v m="$messages" -v t="$1" 'BEGIN { print m / t }'; }
 max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# The shipped policies (opt-outs, exclusions, hold, caps, quiet hours, segments,
+# consent, personas, footers) with unsubscribe links: copies them to $tmp/policies,
+# sets their default zone to one where it is mid-day now (quiet hours are all
+# evaluated, none defers), makes an unsubscribe key, and sets $policy_yaml to the
+# config YAML that loads them (without unsubscribe links every marketing copy would
+# be held).
+setup_full_policy() {
+  mkdir -p "$tmp/policies"
+  cp policies/*.yaml "$tmp/policies/"
+  local zone
+  zone=$(python3 -c 'import datetime; o=(13-datetime.datetime.now(datetime.timezone.utc).hour)%24; o=o-24 if o>14 else o; print("UTC" if o==0 else "Etc/GMT%s%d" % ("-" if o>0 else "+", abs(o)))')
+  sed -i "s|default: Asia/Tokyo|default: $zone|" "$tmp/policies/10-categories.yaml"
+  openssl rand -hex 32 > "$tmp/unsubscribe.keys"
+  policy_yaml="policies: [$tmp/policies/*.yaml]
+unsubscribe:
+  base_url: https://u.example.com
+  mailto_domain: example.com
+  secret_file: $tmp/unsubscribe.keys"
+}

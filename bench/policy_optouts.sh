@@ -18,10 +18,7 @@ sessions=${2:-20}
 rounds=${3:-3}
 source bench/lib.sh
 
-mkdir -p "$tmp/policies"
-cp policies/*.yaml "$tmp/policies/"
-zone=$(python3 -c 'import datetime; o=(13-datetime.datetime.now(datetime.timezone.utc).hour)%24; o=o-24 if o>14 else o; print("UTC" if o==0 else "Etc/GMT%s%d" % ("-" if o>0 else "+", abs(o)))')
-sed -i "s|default: Asia/Tokyo|default: $zone|" "$tmp/policies/10-categories.yaml"
+setup_full_policy
 
 # N opt-outs of addresses the load never uses (smtp-source sends to N<rcpt@example.com>).
 optout_csv() {
@@ -35,13 +32,7 @@ with open(path, "w") as f:
 PY
 }
 
-# The shipped footers carry {{unsubscribe_url}}: without links every copy would be held.
-openssl rand -hex 32 > "$tmp/unsubscribe.keys"
-extra="policies: [$tmp/policies/*.yaml]
-unsubscribe:
-  base_url: https://u.example.com
-  mailto_domain: example.com
-  secret_file: $tmp/unsubscribe.keys"
+extra=$policy_yaml
 
 # Two relays, one per Redis (1k and 1M opt-outs), measured in alternation with the
 # direct path, so that the machine's drift hits all three series alike.

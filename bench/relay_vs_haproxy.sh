@@ -21,20 +21,11 @@ rounds=${3:-3}
 command -v haproxy >/dev/null || { echo "bench: needs haproxy (apt-get install haproxy)" >&2; exit 1; }
 source bench/lib.sh
 
-mkdir -p "$tmp/policies"
-cp policies/*.yaml "$tmp/policies/"
-# Quiet hours depend on the clock: the default zone is one where it is mid-day now.
-zone=$(python3 -c 'import datetime; o=(13-datetime.datetime.now(datetime.timezone.utc).hour)%24; o=o-24 if o>14 else o; print("UTC" if o==0 else "Etc/GMT%s%d" % ("-" if o>0 else "+", abs(o)))')
-sed -i "s|default: Asia/Tokyo|default: $zone|" "$tmp/policies/10-categories.yaml"
-openssl rand -hex 32 > "$tmp/unsubscribe.keys"
+setup_full_policy
 
 start_sink
 start_redis
-start_kizuna "policies: [$tmp/policies/*.yaml]
-unsubscribe:
-  base_url: https://u.example.com
-  mailto_domain: example.com
-  secret_file: $tmp/unsubscribe.keys
+start_kizuna "$policy_yaml
 ${KIZUNA_BENCH_EXTRA:-}"
 
 proxy_port=$(free_port)
