@@ -14,11 +14,12 @@
 namespace kizuna::audit {
 namespace {
 
-constexpr std::array<std::string_view, 15> field_names = {
+constexpr std::array<std::string_view, 16> field_names = {
     "ts",       "seq",  "instance",       "message_id", "campaign",         "category", "rcpt", "decision",
-    "rule",     "policy_version", "persona", "downstream_reply", "copy_id", "prev",     "hash"};
-// Present only in records about one copy (relay intent, outcome); older logs never have it.
-constexpr std::string_view optional_field = "copy_id";
+    "rule",     "policy_version", "persona", "downstream_reply", "copy_id", "dkim", "prev",     "hash"};
+// Present only in records about one copy (copy_id: relay intent, outcome; dkim:
+// a relay intent or release when DKIM is configured); older logs never have them.
+constexpr bool is_optional(std::string_view key) noexcept { return key == "copy_id" || key == "dkim"; }
 
 constexpr std::string_view hash_key = ",\"hash\":\"";
 constexpr std::size_t hash_tail_size = hash_key.size() + 64 + 2;  // ,"hash":" + hex + "}
@@ -114,6 +115,7 @@ std::string format_body(const record& r, std::uint64_t seq, std::string_view pre
   field("persona", r.persona);
   field("downstream_reply", r.downstream_reply);
   if (!r.copy_id.empty()) field("copy_id", r.copy_id);
+  if (!r.dkim.empty()) field("dkim", r.dkim);
   field("prev", prev);
   return out;
 }
@@ -137,7 +139,7 @@ std::expected<chained_line, std::string> parse_line(std::string_view line) {
 
   std::size_t i = 0;
   for (const auto& kv : *obj) {
-    if (i < field_names.size() && field_names[i] == optional_field && kv.key() != optional_field) ++i;
+    while (i < field_names.size() && is_optional(field_names[i]) && kv.key() != field_names[i]) ++i;
     if (i >= field_names.size())
       return std::unexpected(fmt::format("unexpected field \"{}\" after \"hash\"", std::string_view(kv.key())));
     if (kv.key() != field_names[i])
@@ -153,7 +155,7 @@ std::expected<chained_line, std::string> parse_line(std::string_view line) {
   else if (seq.is_uint64()) out.seq = seq.get_uint64();
   else return std::unexpected(std::string("\"seq\" is not a positive integer"));
   for (std::string_view key : field_names) {
-    if (key == "seq" || (key == optional_field && !obj->contains(key))) continue;
+    if (key == "seq" || (is_optional(key) && !obj->contains(key))) continue;
     if (!obj->at(key).is_string()) return std::unexpected(fmt::format("\"{}\" is not a string", key));
   }
   if (!is_timestamp(obj->at("ts").get_string()))

@@ -27,11 +27,11 @@ int digits(std::string_view s, std::size_t pos, std::size_t n) {
 // The string fields and where they go; "seq" is handled apart.
 enum field : unsigned {
   f_ts, f_seq, f_instance, f_message_id, f_campaign, f_category, f_rcpt, f_decision, f_rule,
-  f_policy_version, f_persona, f_downstream_reply, f_copy_id, f_prev, f_hash, field_count
+  f_policy_version, f_persona, f_downstream_reply, f_copy_id, f_dkim, f_prev, f_hash, field_count
 };
 constexpr std::array<std::string_view, field_count> field_names = {
     "ts",       "seq",  "instance",       "message_id", "campaign",         "category", "rcpt", "decision",
-    "rule",     "policy_version", "persona", "downstream_reply", "copy_id", "prev",     "hash"};
+    "rule",     "policy_version", "persona", "downstream_reply", "copy_id", "dkim", "prev",     "hash"};
 
 std::string* target(stored_record& r, unsigned f) {
   switch (f) {
@@ -46,6 +46,7 @@ std::string* target(stored_record& r, unsigned f) {
     case f_persona: return &r.persona;
     case f_downstream_reply: return &r.downstream_reply;
     case f_copy_id: return &r.copy_id;
+    case f_dkim: return &r.dkim;
     default: return nullptr;
   }
 }
@@ -117,8 +118,9 @@ std::expected<void, std::string> parse_record(std::string_view line, stored_reco
     else if (std::string* t = target(out, f)) t->assign(s);
   }
   if (!(seen & (1u << f_copy_id))) out.copy_id.clear();  // optional: older records have none
+  if (!(seen & (1u << f_dkim))) out.dkim.clear();
   for (unsigned f = 0; f < field_count; ++f)
-    if (f != f_copy_id && !(seen & (1u << f))) return std::unexpected(fmt::format("field \"{}\" missing", field_names[f]));
+    if (f != f_copy_id && f != f_dkim && !(seen & (1u << f))) return std::unexpected(fmt::format("field \"{}\" missing", field_names[f]));
   auto ts = parse_record_timestamp(out.ts_text);
   if (!ts) return std::unexpected(std::string("\"ts\" is not RFC 3339 UTC with milliseconds"));
   out.ts = *ts;

@@ -44,6 +44,7 @@ struct stored_record {
   std::string persona;
   std::string downstream_reply;
   std::string copy_id;  // "" in records not about one copy, and in logs older than issue 11
+  std::string dkim;     // the signature a relayed copy carries (issue 12), "" without a dkim config
 };
 
 // Parses one line (without "\n") into `out` (whose strings are reused); the error

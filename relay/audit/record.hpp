@@ -12,10 +12,13 @@
 //   {"ts":"2026-11-22T15:04:05.123Z","seq":1,"instance":"mx1","message_id":"6B030F29000001",
 //    "campaign":"spring","category":"newsletter","rcpt":"a@example.org","decision":"relay",
 //    "rule":"","policy_version":"…","persona":"","downstream_reply":"250 2.0.0 Ok",
-//    "copy_id":"…-0","prev":"000…000","hash":"<64 lowercase hex>"}   (one line in the file)
+//    "copy_id":"…-0","dkim":"d=example.com s=k2026","prev":"000…000","hash":"<64 lowercase hex>"}
+//                                                                        (one line in the file)
 //
 // - Keys appear exactly in that order, with no whitespace anywhere outside strings.
-//   copy_id is written only when not empty (relay and outcome records).
+//   copy_id is written only when not empty (relay and outcome records); so is dkim
+//   (relay intents and releases under a `dkim` config: "d=<domain> s=<selector>..."
+//   naming the signature(s) the copy carries, or "unsigned: <why>").
 // - `ts` is RFC 3339 UTC with milliseconds ("YYYY-MM-DDTHH:MM:SS.mmmZ"); `seq` is a JSON
 //   integer, 1 for the first record of a chain, +1 for each following record; every other
 //   value is a string, "" when unknown (never null). `decision` is one of relay, drop,
@@ -61,6 +64,7 @@ struct record {
   std::string persona;
   std::string downstream_reply;                // e.g. "250 2.0.0 Ok", "" when nothing was sent (yet)
   std::string copy_id;                         // relay and outcome records: "<transaction id>-<n>"
+  std::string dkim;                            // relay intents: "d=<domain> s=<selector>..." or "unsigned: <why>"
 };
 
 // Rules of outcome records that are not a plain downstream reply.

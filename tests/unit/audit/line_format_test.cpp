@@ -159,3 +159,30 @@ BOOST_AUTO_TEST_CASE(copy_id_is_written_only_when_set_and_parses_either_way) {
   BOOST_TEST(!parse_line(line).has_value());
   BOOST_TEST((parse_action("outcome") == action::outcome));
 }
+
+// Issue 12: a relay intent under a dkim config names its signature (or why it
+// has none) in "dkim", after copy_id; absent otherwise, and out of order anywhere else.
+BOOST_AUTO_TEST_CASE(dkim_is_written_after_copy_id_only_when_set) {
+  record r = golden_record();
+  r.copy_id = "6B14EB866379E7A375000000-0";
+  r.dkim = "d=example.com s=k2026 s=ed2026";
+  const std::string with = format_body(r, 1, genesis_hash);
+  BOOST_TEST(with.find(",\"copy_id\":\"6B14EB866379E7A375000000-0\",\"dkim\":\"d=example.com s=k2026 s=ed2026\","
+                       "\"prev\":") != std::string::npos, with);
+  r.copy_id.clear();
+  const std::string dkim_only = format_body(r, 1, genesis_hash);
+  for (const std::string& body : {with, dkim_only}) {
+    std::string line = format_line(body, chain_hash(genesis_hash, body));
+    line.pop_back();
+    BOOST_TEST(parse_line(line).has_value(), line);
+    stored_record s;
+    BOOST_TEST_REQUIRE(parse_record(line, s).has_value());
+    BOOST_TEST(s.dkim == "d=example.com s=k2026 s=ed2026");
+  }
+  std::string misplaced = with;
+  misplaced.erase(misplaced.find(",\"dkim\""), std::string(",\"dkim\":\"d=example.com s=k2026 s=ed2026\"").size());
+  misplaced.insert(misplaced.find(",\"copy_id\""), ",\"dkim\":\"x\"");
+  std::string line = format_line(misplaced, chain_hash(genesis_hash, misplaced));
+  line.pop_back();
+  BOOST_TEST(!parse_line(line).has_value());
+}
