@@ -35,6 +35,7 @@ constexpr std::string_view top_help =
     "  audit ...             verify the hash chain, query records, opt-out and summary reports\n"
     "  unsubscribe-url --config FILE ADDRESS [--scope S]\n"
     "                        print the signed one-click unsubscribe URL and mailto address\n"
+    "  dkim ...              make DKIM keys, print their DNS records (kizuna dkim --help)\n"
     "  version               print the version\n"
     "\n"
     "Run 'kizuna <command> --help' for a command's options.\n";
@@ -149,6 +150,7 @@ int run(int argc, char** argv) {
     if (cmd == "hold") return hold_command(args);
     if (cmd == "unsubscribe-url") return unsubscribe_url_command(args);
     if (cmd == "preview") return preview_command(args);
+    if (cmd == "dkim") return dkim_command(args);
     if (cmd == "serve" || cmd == "check") {
       auto o = parse(args, cmd);
       if (!o) return ex_usage;

@@ -225,8 +225,37 @@ asio::awaitable<int> release(redis_session& redis, const loaded& all, const deli
     env.recipients = {h.recipient};
     // Write-ahead (issue 11): the release is on disk before the copy's first byte
     // leaves; its outcome follows, with the held copy's id as the copy id.
+    // Signed now, with the keys loaded now (a key added since the hold signs it;
+    // the Received field on top is not signed, so it may stay where it is).
+    delivery::wire_copy out{{}, h.render_at_release ? std::move(rendered) : bytes};
+    std::string dkim_note;
+    if (cfg.dkim) {
+      const std::string plain = unstuff_dots(out.message);
+      auto signing = delivery::signing_for_copy(plain, *cfg.dkim);
+      if (!signing) {
+        std::fprintf(stderr, "kizuna hold: %s: not released: %s (dkim.on_missing_key)\n", id.c_str(),
+                     signing.error().c_str());
+        status = 1;
+        continue;
+      }
+      if (!signing->keys.empty()) {
+        auto signature = dkim::sign(plain, signing->keys,
+                                    {std::chrono::duration_cast<std::chrono::seconds>(
+                                         std::chrono::system_clock::now().time_since_epoch()).count(),
+                                     cfg.dkim->expire_s});
+        if (!signature) {
+          std::fprintf(stderr, "kizuna hold: %s: not released: cannot sign: %s\n", id.c_str(),
+                       signature.error().c_str());
+          status = 1;
+          continue;
+        }
+        out.signature = std::move(*signature);
+      }
+      dkim_note = std::move(signing->note);
+    }
     audit::record rec = record_for(h, audit::action::release);
     rec.copy_id = h.id;
+    rec.dkim = dkim_note;
     std::vector<audit::record> one{rec};  // not a braced list in co_await: GCC 12 bug
     if (auto ec = co_await log.append(ex, std::move(one))) {
       std::fprintf(stderr, "kizuna hold: %s: not released: the audit record failed: %s\n", id.c_str(),
@@ -234,8 +263,9 @@ asio::awaitable<int> release(redis_session& redis, const loaded& all, const deli
       co_return ex_software;
     }
     // The held bytes already start with the trace header.
-    const smtp::reply r = co_await dest->send(env, h.recipient, h.render_at_release ? rendered : bytes, nullptr);
+    const smtp::reply r = co_await dest->send(env, h.recipient, out, nullptr);
     rec.decision = audit::action::outcome;
+    rec.dkim.clear();
     rec.downstream_reply = std::to_string(r.code) + " " + r.enhanced + " " + r.text;
     std::vector<audit::record> result{std::move(rec)};
     const error_code outcome_ec = co_await log.append(ex, std::move(result));

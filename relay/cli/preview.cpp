@@ -20,6 +20,7 @@
 #include "relay/core/dot_stuffing.hpp"
 #include "relay/core/read_file.hpp"
 #include "relay/delivery/copy_plan.hpp"
+#include "relay/dkim/verifier.hpp"
 #include "relay/mime/control_headers.hpp"
 #include "relay/mime/readable.hpp"
 #include "relay/policy/loader.hpp"
@@ -117,7 +118,9 @@ int preview_command(const arguments& args) {
   if (status != 0) return status;
 
   const policy::inputs in{*address, &data->data, campaign, now};
-  const delivery::copy_decision copy = delivery::plan_copy(*plan, set, in, (*cfg)->unsubscribe ? &*(*cfg)->unsubscribe : nullptr);
+  const config::dkim_settings* dkim = (*cfg)->dkim ? &*(*cfg)->dkim : nullptr;
+  const delivery::copy_decision copy =
+      delivery::plan_copy(*plan, set, in, (*cfg)->unsubscribe ? &*(*cfg)->unsubscribe : nullptr, dkim);
   const policy::decision& d = copy.decision;
   std::printf("recipient:  <%s>\n", address->c_str());
   if (!req.mail_from.empty()) std::printf("mail from:  <%s>\n", req.mail_from.c_str());
@@ -140,9 +143,29 @@ int preview_command(const arguments& args) {
     std::fprintf(stderr, "kizuna preview: cannot build the copy: %s\n", rendered.error().c_str());
     return ex_dataerr;
   }
+  // Signed as serve signs it (a relayed copy), and checked against the loaded keys.
+  std::string signature;
+  if (dkim && d.action == policy::action::relay) {
+    if (!copy.dkim_keys.empty()) {
+      auto signed_fields = dkim::sign(rendered->bytes, copy.dkim_keys,
+                                      {std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count(),
+                                       dkim->expire_s});
+      if (!signed_fields) {
+        std::fprintf(stderr, "kizuna preview: cannot sign the copy: %s\n", signed_fields.error().c_str());
+        return ex_dataerr;
+      }
+      signature = std::move(*signed_fields);
+      for (const auto& c : dkim::check_signatures(signature + rendered->bytes, *dkim->table))
+        std::printf("dkim:       d=%s s=%s %s: %s\n", c.domain.c_str(), c.selector.c_str(), c.algorithm.c_str(),
+                    c.ok ? "verifies against the loaded key" : ("DOES NOT VERIFY (" + c.problem + ")").c_str());
+    } else {
+      std::printf("dkim:       %s\n", copy.dkim_note.c_str());
+    }
+  }
   // Decoded for reading (ISO-2022-JP, base64...); the exact copy follows.
   std::printf("--- readable ---\n%s", mime::readable_view(rendered->bytes).c_str());
   std::printf("--- copy ---\n");
+  std::fwrite(signature.data(), 1, signature.size(), stdout);
   std::fwrite(rendered->bytes.data(), 1, rendered->bytes.size(), stdout);
   return 0;
 }

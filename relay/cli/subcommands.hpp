@@ -16,5 +16,6 @@ int audit_command(const arguments& args);
 int hold_command(const arguments& args);
 int unsubscribe_url_command(const arguments& args);
 int preview_command(const arguments& args);
+int dkim_command(const arguments& args);
 
 }  // namespace kizuna::cli

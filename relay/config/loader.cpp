@@ -91,10 +91,7 @@ void decode_top_level(decoder& d, const yaml_node& root, settings& s) {
 
   if (const auto* v = f.take("admin_http")) decode_admin_http(d, *v, s.listeners, s.admin_http.emplace());
   if (const auto* v = f.take("unsubscribe")) decode_unsubscribe(d, *v, s.unsubscribe.emplace());
-
-  // Named in SPEC §3 but not built yet: refusing it is honest, ignoring it is not.
-  if (const auto* e = f.take_entry("dkim"))
-    d.error(e->first, "dkim: not supported by this version of kizuna");
+  if (const auto* v = f.take("dkim")) decode_dkim(d, *v, s.dkim.emplace());
 }
 
 }  // namespace

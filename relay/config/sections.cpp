@@ -4,12 +4,15 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cctype>
 #include <expected>
 #include <string_view>
 
 #include "relay/config/secret_keys.hpp"
 #include "relay/core/address.hpp"
 #include "relay/core/read_file.hpp"
+#include "relay/dkim/names.hpp"
+#include "relay/mime/header.hpp"
 
 namespace kizuna::config {
 namespace {
@@ -268,6 +271,100 @@ void decode_admin_http(decoder& d, const yaml_node& node, const std::vector<list
     if (ep->port != 0 && listeners[i].address == *ep)
       return d.error(*v, fmt::format("admin_http.listen: {} is already used by listen[{}]", ep->to_string(), i));
   out.listen = *ep;
+}
+
+namespace {
+
+void decode_dkim_key(decoder& d, const yaml_node& node, const std::string& where, dkim_key_settings& out,
+                     std::vector<dkim::signing_key>& loaded) {
+  fields f(d, node, where);
+  if (const auto* v = f.require("domain")) {
+    if (auto text = d.string(*v, where + ".domain")) {
+      if (auto domain = dkim::signing_domain(*text))
+        out.domain = *domain;
+      else
+        d.error(*v, fmt::format("{}.domain: {}", where, domain.error()));
+    }
+  }
+  if (const auto* v = f.require("selector")) {
+    if (auto text = d.string(*v, where + ".selector")) {
+      if (dkim::is_selector(*text))
+        out.selector = *text;
+      else
+        d.error(*v, fmt::format("{}.selector: expected letters, digits, '-' and '.', got \"{}\"", where, *text));
+    }
+  }
+  if (const auto* v = f.take("headers")) {
+    if (const auto* items = d.list(*v, where + ".headers")) {
+      for (std::size_t i = 0; i < items->size(); ++i) {
+        auto name = d.string((*items)[i], fmt::format("{}.headers[{}]", where, i));
+        if (!name) continue;
+        std::string lower;
+        for (char c : *name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (!mime::is_valid_field_name(lower) || lower == "dkim-signature")
+          d.error((*items)[i], fmt::format("{}.headers[{}]: not a header field name to sign: \"{}\"", where, i, *name));
+        else if (std::find(out.headers.begin(), out.headers.end(), lower) == out.headers.end())
+          out.headers.push_back(lower);
+      }
+      if (std::find(out.headers.begin(), out.headers.end(), "from") == out.headers.end())
+        d.error(*v, fmt::format("{}.headers: must include from (RFC 6376 §5.4)", where));
+    }
+  }
+  const auto* file_node = f.require("key_file");
+  if (!file_node) return;
+  auto file = d.input_file(*file_node, where + ".key_file");
+  if (!file) return;
+  out.key_file = *file;
+  auto key = dkim::private_key::load(*file);
+  if (!key) return d.error(*file_node, fmt::format("{}.key_file: {}: {}", where, file->string(), key.error()));
+  if (!out.domain.empty() && !out.selector.empty())
+    loaded.push_back({out.domain, out.selector, *key, out.headers});
+}
+
+}  // namespace
+
+void decode_dkim(decoder& d, const yaml_node& node, dkim_settings& out) {
+  fields f(d, node, "dkim");
+  std::vector<dkim::signing_key> loaded;
+  if (const auto* v = f.require("keys")) {
+    if (const auto* items = d.list(*v, "dkim.keys")) {
+      if (items->empty()) d.error(*v, "dkim.keys: at least one key is required");
+      for (std::size_t i = 0; i < items->size(); ++i) {
+        const std::string where = fmt::format("dkim.keys[{}]", i);
+        dkim_key_settings k;
+        decode_dkim_key(d, (*items)[i], where, k, loaded);
+        for (std::size_t j = 0; j < out.keys.size(); ++j)
+          if (!k.domain.empty() && out.keys[j].domain == k.domain && out.keys[j].selector == k.selector)
+            d.error((*items)[i], fmt::format("{}: {} selector {} is already dkim.keys[{}]", where, k.domain,
+                                             k.selector, j));
+        out.keys.push_back(std::move(k));
+      }
+    }
+  }
+  f.choice("on_missing_key", out.on_missing_key,
+           {{"hold", dkim_missing_key::hold},
+            {"defer", dkim_missing_key::defer},
+            {"unsigned", dkim_missing_key::relay_unsigned},
+            {"default", dkim_missing_key::sign_default}});
+  const auto* def = f.take("default_domain");
+  if (def) {
+    if (auto text = d.string(*def, "dkim.default_domain")) {
+      auto domain = normalize_domain(*text);
+      const bool keyed = domain && std::any_of(out.keys.begin(), out.keys.end(),
+                                               [&](const dkim_key_settings& k) { return k.domain == *domain; });
+      if (!keyed)
+        d.error(*def, fmt::format("dkim.default_domain: \"{}\" is not the domain of any dkim.keys entry", *text));
+      else
+        out.default_domain = *domain;
+    }
+  }
+  if (out.on_missing_key == dkim_missing_key::sign_default && !def)
+    d.error(node, "dkim: on_missing_key: default needs default_domain (the keyed domain to sign with)");
+  else if (def && out.on_missing_key != dkim_missing_key::sign_default)
+    d.error(*def, "dkim.default_domain: only used with on_missing_key: default");
+  if (const auto* v = f.take("expire_s"))
+    if (auto n = d.number(*v, "dkim.expire_s", 3600, 31536000)) out.expire_s = *n;
+  out.table = std::make_shared<const dkim::key_table>(std::move(loaded));
 }
 
 void decode_unsubscribe(decoder& d, const yaml_node& node, unsubscribe_settings& out) {

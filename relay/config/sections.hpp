@@ -23,6 +23,7 @@ void decode_audit(decoder& d, const yaml_node& node, const std::filesystem::path
 void decode_admin_http(decoder& d, const yaml_node& node, const std::vector<listener_settings>& listeners,
                        admin_http_settings& out);
 // Reads and checks secret_file too; its problems are reported at their line in it.
+void decode_dkim(decoder& d, const yaml_node& node, dkim_settings& out);
 void decode_unsubscribe(decoder& d, const yaml_node& node, unsubscribe_settings& out);
 
 }  // namespace kizuna::config

@@ -9,12 +9,14 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "relay/core/cidr.hpp"
 #include "relay/core/endpoint.hpp"
+#include "relay/dkim/key_table.hpp"
 
 namespace kizuna::config {
 
@@ -139,6 +141,33 @@ struct unsubscribe_settings {
   std::vector<std::string> keys;       // (derived, not a config key) secret_file decoded, in file order
 };
 
+// DKIM signing of relayed copies (issue 12, SPEC §3): each copy is signed after
+// personalization with every key of its final From's domain, or of the nearest
+// parent domain that has keys (relaxed DMARC alignment).
+enum class dkim_missing_key {
+  hold,      // hold the copy for review (builtin:dkim-no-key): nothing leaves unsigned or misaligned
+  defer,     // 450 4.7.1: the client retries (add the key, reload) and it goes out signed
+  relay_unsigned,  // relay it unsigned, audited as such
+  sign_default,    // sign with default_domain's keys (DKIM passes, DMARC alignment does not)
+};
+
+struct dkim_key_settings {
+  std::string domain;                 // domain (required): d=, A-labels, at least two labels
+  std::string selector;               // selector (required): s=
+  std::filesystem::path key_file;     // key_file (required): PEM, RSA >= 1024 bits or Ed25519; mode 0600/0640
+  std::vector<std::string> headers;   // headers (built-in list): field names to sign, lower-case; must include from
+};
+
+struct dkim_settings {
+  std::vector<dkim_key_settings> keys;  // keys (required, at least one); keys of one domain sign together
+  dkim_missing_key on_missing_key = dkim_missing_key::hold;  // on_missing_key (hold): hold | defer | unsigned |
+                                      //   default: for a copy whose From domain has no key; a copy with
+                                      //   other than one From is held under hold, refused otherwise
+  std::string default_domain;         // default_domain: the keyed domain `default` signs with
+  std::optional<std::uint64_t> expire_s;  // expire_s (none): x= is t= plus this, 3600..31536000
+  std::shared_ptr<const dkim::key_table> table;  // (derived, not a config key) the keys, loaded
+};
+
 struct settings {
   std::filesystem::path source;              // the file this snapshot was loaded from
   std::string hostname;                      // hostname (gethostname()): greeting, Received
@@ -153,6 +182,7 @@ struct settings {
   ledger_config ledger;
   std::optional<admin_http_settings> admin_http;     // admin_http (absent: no admin server)
   std::optional<unsubscribe_settings> unsubscribe;   // unsubscribe (absent: no tokens, /u/ is 404)
+  std::optional<dkim_settings> dkim;                 // dkim (absent: copies leave unsigned)
   bool metrics = true;  // metrics (true): count and serve /metrics; false: count nothing, /metrics is 404 (read at start)
 };
 

@@ -111,6 +111,7 @@ class server {
     }
     rt_.audit = std::move(*audit);
     rt_.holds = std::make_shared<const delivery::hold_queue>(cfg.state_dir / "hold");
+    rt_.signer = std::make_shared<delivery::copy_signer>(cfg.threads);
     metrics_.watch_hold_queue(rt_.holds->dir());
     metrics_.note_loaded_now();
     log::info("policies loaded: {} rules, version {}", rt_.policies->rules.size(), rt_.policies->version.substr(0, 12));
@@ -220,6 +221,7 @@ class server {
     prepared->redis_address = redis_address_;
     prepared->audit = rt_.audit;  // the audit path and chain stay with the process
     prepared->holds = rt_.holds;
+    prepared->signer = rt_.signer;
     prepared->rule_labels = metrics_.publish_rules(*prepared->policies);
     rt_ = std::move(*prepared);
     limits_.set(cfg_->limits.max_connections, cfg_->limits.max_connections_per_client,

@@ -113,6 +113,8 @@ std::shared_ptr<generation> worker::build(runtime_settings rt) {
   ctx->audit = rt.audit;
   ctx->holds = rt.holds;
   if (cfg.unsubscribe) ctx->unsubscribe = std::make_shared<const config::unsubscribe_settings>(*cfg.unsubscribe);
+  if (cfg.dkim) ctx->dkim = std::shared_ptr<const config::dkim_settings>(rt.cfg, &*cfg.dkim);  // lives with the snapshot
+  ctx->signer = rt.signer;
   ctx->key_prefix = cfg.redis.key_prefix;
   ctx->hostname = cfg.hostname;
   ctx->copy_parallelism = cfg.downstream.max_connections;

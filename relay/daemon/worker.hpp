@@ -39,6 +39,7 @@ struct runtime_settings {
   std::shared_ptr<const smtp::security> security;  // TLS contexts, AUTH credentials
   std::shared_ptr<audit::log_writer> audit;        // one per process, kept across reloads
   std::shared_ptr<const delivery::hold_queue> holds;
+  std::shared_ptr<delivery::copy_signer> signer;   // DKIM signing threads, one set per process
   endpoint redis_address;   // the embedded server's socket or redis.address
   std::string redis_password;
   // The rule label values published for `policies`: held as long as a

@@ -43,7 +43,8 @@ boost::asio::awaitable<bounce_outcome> send_bounce(destination& dest, const smtp
   dsn.params.smtputf8 = !is_ascii(env.mail_from);
   dsn.params.body = smtp::body_type::seven_bit;
   dsn.recipients = {env.mail_from};
-  out.dsn_reply = co_await dest.send(dsn, env.mail_from, stuff_dots(build_dsn(req)), nullptr);
+  const wire_copy report{{}, stuff_dots(build_dsn(req))};  // named: no temporaries in co_await (GCC 12)
+  out.dsn_reply = co_await dest.send(dsn, env.mail_from, report, nullptr);
   log::info("{} DSN for {} refused recipient(s) to <{}>: {} {}", env.id, refused.size(), env.mail_from,
             out.dsn_reply.code, out.dsn_reply.text);
   co_return out;

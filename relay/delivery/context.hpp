@@ -13,6 +13,7 @@
 #include "relay/audit/log_writer.hpp"
 #include "relay/config/settings.hpp"
 #include "relay/delivery/copy_ledger.hpp"
+#include "relay/delivery/copy_signer.hpp"
 #include "relay/delivery/destination.hpp"
 #include "relay/delivery/hold_queue.hpp"
 #include "relay/personalize/part_cache.hpp"
@@ -29,6 +30,8 @@ struct context {
   std::shared_ptr<audit::log_writer> audit;
   std::shared_ptr<const hold_queue> holds;
   std::shared_ptr<const config::unsubscribe_settings> unsubscribe;  // null: no unsubscribe section
+  std::shared_ptr<const config::dkim_settings> dkim;                // null: copies leave unsigned
+  std::shared_ptr<copy_signer> signer;                              // the process's signing threads
   // Compiled parts of recent messages; used only on the worker thread that owns this context.
   std::shared_ptr<personalize::part_cache> parts = std::make_shared<personalize::part_cache>();
   std::string key_prefix = "kizuna:";

@@ -1,6 +1,11 @@
 #include "relay/delivery/copy_plan.hpp"
 
+#include <fmt/format.h>
+
+#include "relay/core/address.hpp"
+#include "relay/core/ascii.hpp"
 #include "relay/core/sha256.hpp"
+#include "relay/dkim/from_domain.hpp"
 #include "relay/mime/header.hpp"
 #include "relay/policy/evaluator.hpp"
 #include "relay/unsubscribe/links.hpp"
@@ -71,6 +76,37 @@ void overrule(policy::decision& d, policy::action a, const char* rule, std::stri
   d.reason = std::move(reason);
 }
 
+// The keys for the copy's final From, or what on_missing_key makes of a copy without.
+template <class Overrule>
+void plan_signing(copy_decision& c, const message_plan& plan, const config::dkim_settings& dkim, Overrule&& overrule_relay) {
+  using config::dkim_missing_key;
+  std::expected<std::string, std::string> domain = plan.from_domain;
+  if (const policy::persona* p = c.persona.chosen; p && !p->address.empty()) {
+    domain = dkim::from_domain(p->address);  // the persona's From replaces every original one
+  } else if (plan.from_count != 1) {
+    domain = std::unexpected(plan.from_count == 0 ? std::string("the message has no From field")
+                                                  : fmt::format("the message has {} From fields", plan.from_count));
+  }
+  if (!domain) {
+    const std::string why = domain.error() + "; a signed copy needs exactly one From mailbox (RFC 5322 §3.6.2)";
+    if (dkim.on_missing_key == dkim_missing_key::hold) overrule_relay(policy::action::hold, dkim_from_rule, why);
+    else overrule_relay(policy::action::reject, dkim_from_rule, why);
+    return;
+  }
+  auto keys = dkim.table->for_domain(*domain);
+  if (keys.empty()) {
+    const std::string why = "no DKIM key for " + *domain + " or a parent domain";
+    switch (dkim.on_missing_key) {
+      case dkim_missing_key::hold: overrule_relay(policy::action::hold, dkim_no_key_rule, why); return;
+      case dkim_missing_key::defer: overrule_relay(policy::action::defer, dkim_no_key_rule, why); return;
+      case dkim_missing_key::relay_unsigned: c.dkim_note = "unsigned: " + why; return;
+      case dkim_missing_key::sign_default: keys = dkim.table->for_domain(dkim.default_domain); break;
+    }
+  }
+  c.dkim_keys.assign(keys.begin(), keys.end());
+  c.dkim_note = dkim_note_of(keys);
+}
+
 }  // namespace
 
 policy::campaign_info campaign_of(const policy::policy_set& policies, std::string_view fixed_category,
@@ -101,11 +137,47 @@ std::expected<message_plan, std::string> plan_message(std::string plain, const p
     plan.id_domain = std::string(id.substr(at + 1, id.size() - at - 2));
   else
     plan.id_domain = plausible_id_domain(hostname) ? std::string(hostname) : "kizuna.invalid";
+  for (const mime::header_field& f : plan.tmpl.message().root().fields) {
+    if (!iequals(f.name, "From")) continue;
+    if (plan.from_count++ == 0) plan.from_domain = dkim::from_domain(f.value);
+  }
   return plan;
 }
 
+std::string dkim_note_of(std::span<const dkim::signing_key* const> keys) {
+  if (keys.empty()) return {};
+  std::string note = "d=" + keys.front()->domain;
+  for (const dkim::signing_key* k : keys) note += " s=" + k->selector;
+  return note;
+}
+
+std::expected<copy_signing, std::string> signing_for_copy(std::string_view plain, const config::dkim_settings& dkim) {
+  using config::dkim_missing_key;
+  const mime::header_block header = mime::parse_header_block(plain, 0);
+  std::size_t froms = 0;
+  std::expected<std::string, std::string> domain = std::unexpected(std::string("no From field"));
+  for (const mime::header_field& f : header.fields)
+    if (iequals(f.name, "From") && froms++ == 0) domain = dkim::from_domain(f.value);
+  if (froms > 1) domain = std::unexpected(fmt::format("{} From fields", froms));
+  if (!domain) return std::unexpected(domain.error() + "; a signed copy needs exactly one From mailbox");
+  copy_signing out;
+  auto keys = dkim.table->for_domain(*domain);
+  if (keys.empty()) {
+    const std::string why = "no DKIM key for " + *domain + " or a parent domain";
+    switch (dkim.on_missing_key) {
+      case dkim_missing_key::hold:
+      case dkim_missing_key::defer: return std::unexpected(why);
+      case dkim_missing_key::relay_unsigned: out.note = "unsigned: " + why; return out;
+      case dkim_missing_key::sign_default: keys = dkim.table->for_domain(dkim.default_domain); break;
+    }
+  }
+  out.keys.assign(keys.begin(), keys.end());
+  out.note = dkim_note_of(keys);
+  return out;
+}
+
 copy_decision plan_copy(const message_plan& plan, const policy::policy_set& policies, const policy::inputs& in,
-                        const config::unsubscribe_settings* unsubscribe) {
+                        const config::unsubscribe_settings* unsubscribe, const config::dkim_settings* dkim) {
   copy_decision c;
   c.decision = policy::evaluate(policies, in);
   const policy::action a = c.decision.action;
@@ -146,7 +218,9 @@ copy_decision plan_copy(const message_plan& plan, const policy::policy_set& poli
     std::string names;
     for (const auto& m : c.missing) names += (names.empty() ? "" : ", ") + m;
     overrule_relay(to_action(policies.merge.on_missing_field), missing_field_rule, "no value for merge field " + names);
+    if (c.decision.action != policy::action::relay) return c;
   }
+  if (dkim && dkim->table) plan_signing(c, plan, *dkim, overrule_relay);
   return c;
 }
 
@@ -155,6 +229,10 @@ std::expected<rendered, std::string> render_copy(const message_plan& plan, const
                                                  std::string_view to) {
   personalize::copy_headers h;
   h.to = std::string(to);
+  // Every copy gets a new To and Message-ID, and most a new From, body or
+  // List-Unsubscribe: a signature the sender made no longer verifies, and a
+  // broken one only costs the copy at receivers that score them (RFC 6376 §6.3).
+  h.remove.emplace_back("DKIM-Signature");
   // SHA-256 over the original id and the address (the memo's digest function), 128 bits.
   h.message_id = "<" + sha256_hex({plan.message_id, "\n", address}).substr(0, 32) + "@" + plan.id_domain + ">";
   if (const policy::persona* p = copy.persona.chosen) {

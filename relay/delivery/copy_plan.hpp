@@ -24,6 +24,7 @@
 
 #include <expected>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,8 @@ namespace kizuna::delivery {
 inline constexpr const char* missing_field_rule = "builtin:missing-field";
 inline constexpr const char* unsubscribe_link_rule = "builtin:unsubscribe-link-missing";
 inline constexpr const char* merge_template_rule = "builtin:merge-template";  // a broken merge field
+inline constexpr const char* dkim_no_key_rule = "builtin:dkim-no-key";  // no key for the From domain (issue 12)
+inline constexpr const char* dkim_from_rule = "builtin:dkim-from";      // not exactly one From mailbox
 
 // The message's campaign after DATA: X-Kizuna-Campaign, and the category from
 // the listener (when fixed), else X-Kizuna-Category, else the policies' default.
@@ -54,6 +57,9 @@ struct message_plan {
   std::optional<std::string> persona_header;  // X-Kizuna-Persona
   std::string message_id;                     // the original Message-ID (or the caller's stand-in)
   std::string id_domain;                      // right-hand side of the copies' Message-IDs
+  // The original's From fields: how many, and the domain of the first (or why it has none).
+  std::size_t from_count = 0;
+  std::expected<std::string, std::string> from_domain = std::unexpected(std::string("no From field"));
 };
 
 // `plain`: the whole message, dot-stuffing removed. `message_id`: its
@@ -74,10 +80,33 @@ struct copy_decision {
   std::string unsubscribe_url;     // "" : unsubscribe not configured
   std::string unsubscribe_mailto;  // an address; "" : no mailto_domain
   std::vector<std::string> missing;  // fields with no value (relayed blank only under `blank`)
+  // DKIM (config `dkim`, issue 12): the keys a relayed copy is signed with (none:
+  // unsigned), and what the audit record says of it ("" without a dkim section).
+  std::vector<const dkim::signing_key*> dkim_keys;
+  std::string dkim_note;
 };
 
+// With `dkim`, a relayed copy gets the keys of its final From's domain (the
+// persona's, else the original's), or of its nearest keyed parent; a copy
+// whose domain has none gets dkim.on_missing_key: hold or defer (rule
+// builtin:dkim-no-key), relayed unsigned, or signed with default_domain's keys.
+// A copy with other than one From mailbox is held (on_missing_key: hold) or
+// refused (builtin:dkim-from, 554 5.6.0): it cannot pass DMARC either way.
 copy_decision plan_copy(const message_plan& plan, const policy::policy_set& policies, const policy::inputs& in,
-                        const config::unsubscribe_settings* unsubscribe);
+                        const config::unsubscribe_settings* unsubscribe, const config::dkim_settings* dkim = nullptr);
+
+// The keys for a finished copy (plain form) by its own From field, under the
+// same rules as plan_copy; for copies signed outside the relay's pipeline (hold
+// release, which signs with the keys loaded now). The error says why the copy
+// cannot go out signed (it then stays where it is).
+struct copy_signing {
+  std::vector<const dkim::signing_key*> keys;  // empty: relayed unsigned (on_missing_key: unsigned)
+  std::string note;                            // for the audit record
+};
+std::expected<copy_signing, std::string> signing_for_copy(std::string_view plain, const config::dkim_settings& dkim);
+
+// The audit note of a signed copy: "d=<domain> s=<selector>[ s=<selector>...]".
+std::string dkim_note_of(std::span<const dkim::signing_key* const> keys);
 
 struct rendered {
   std::string bytes;  // plain form, the message's line ends

@@ -24,13 +24,20 @@ struct commit_gate {
   bool no_verdict = false;
 };
 
+// One copy as it leaves: its DKIM-Signature fields (CRLF-terminated, "" when
+// unsigned) go first, above env.trace_header (the signature is the topmost field
+// we add), then the message in wire form (dot-stuffed).
+struct wire_copy {
+  std::string signature;
+  std::string message;
+};
+
 class destination {
  public:
   virtual ~destination() = default;
-  // The copy is env.trace_header followed by `message` (wire form). `gate`, when
-  // set, is entered once, before the commit step.
+  // `gate`, when set, is entered once, before the commit step.
   virtual boost::asio::awaitable<smtp::reply> send(const smtp::envelope& env, const std::string& recipient,
-                                                   const std::string& message, commit_gate* gate) = 0;
+                                                   const wire_copy& copy, commit_gate* gate) = 0;
   // Stop: close idle connections, make waiters fail. Called at shutdown and when replaced on reload.
   virtual boost::asio::awaitable<void> close() = 0;
 };

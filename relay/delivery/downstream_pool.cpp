@@ -98,8 +98,9 @@ void downstream_pool::release(connection c) {
 }
 
 asio::awaitable<smtp::reply> downstream_pool::send(const smtp::envelope& env, const std::string& recipient,
-                                                   const std::string& message, commit_gate* gate) {
-  const asio::const_buffer bufs[2] = {asio::buffer(env.trace_header), asio::buffer(message)};
+                                                   const wire_copy& copy, commit_gate* gate) {
+  const asio::const_buffer bufs[3] = {asio::buffer(copy.signature), asio::buffer(env.trace_header),
+                                      asio::buffer(copy.message)};
   for (unsigned retries = 0;; ++retries) {
     auto [c, why] = co_await acquire(retries > 0);
     if (!c) co_return why;

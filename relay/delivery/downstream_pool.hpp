@@ -33,7 +33,7 @@ class downstream_pool final : public destination {
   ~downstream_pool() override;
 
   boost::asio::awaitable<smtp::reply> send(const smtp::envelope& env, const std::string& recipient,
-                                           const std::string& message, commit_gate* gate) override;
+                                           const wire_copy& copy, commit_gate* gate) override;
   boost::asio::awaitable<void> close() override;
 
   static constexpr std::chrono::seconds idle_timeout{30};

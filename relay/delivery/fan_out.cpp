@@ -17,7 +17,7 @@ asio::awaitable<void> send_copies(asio::any_io_executor ex, destination& dest, c
                                   std::vector<smtp::reply>& replies, std::size_t parallel) {
   auto send_one = [&](const copy_job& job) -> asio::awaitable<void> {
     try {
-      auto copy = make_copy(job);
+      auto copy = co_await make_copy(job);
       if (!copy) {
         replies[job.index] = std::move(copy.error());
         co_return;

@@ -23,9 +23,11 @@ struct copy_job {
   commit_gate* gate = nullptr;  // the delivery ledger's, passed to the destination
 };
 
-// The copy for one job in wire form, or why it cannot be built (the reply
-// for that recipient then says so; nothing is sent).
-using copy_source = std::function<std::expected<std::string, smtp::reply>(const copy_job&)>;
+// The copy for one job, or why it cannot be built (the reply for that
+// recipient then says so; nothing is sent). A coroutine: signing it may run
+// on another thread (copy_signer.hpp).
+using copy_source =
+    std::function<boost::asio::awaitable<std::expected<wire_copy, smtp::reply>>(const copy_job&)>;
 
 boost::asio::awaitable<void> send_copies(boost::asio::any_io_executor ex, destination& dest,
                                          const smtp::envelope& env, const copy_source& make_copy,

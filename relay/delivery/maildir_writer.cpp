@@ -64,13 +64,14 @@ maildir_writer::maildir_writer(std::filesystem::path dir) : dir_(std::move(dir))
 }
 
 boost::asio::awaitable<smtp::reply> maildir_writer::send(const smtp::envelope& env, const std::string& recipient,
-                                                         const std::string& message, commit_gate* gate) {
+                                                         const wire_copy& copy, commit_gate* gate) {
   const std::string name = unique_name();
   const auto tmp = dir_ / "tmp" / name;
   const auto dst = dir_ / "new" / name;
   const std::string head = "Return-Path: <" + env.mail_from + ">\r\nDelivered-To: " + recipient + "\r\n";
-  const std::string body = unstuff_dots(message);  // the stored file is the message as a reader sees it
-  iovec iov[3] = {{const_cast<char*>(head.data()), head.size()},
+  const std::string body = unstuff_dots(copy.message);  // the stored file is the message as a reader sees it
+  iovec iov[4] = {{const_cast<char*>(head.data()), head.size()},
+                  {const_cast<char*>(copy.signature.data()), copy.signature.size()},
                   {const_cast<char*>(env.trace_header.data()), env.trace_header.size()},
                   {const_cast<char*>(body.data()), body.size()}};
 

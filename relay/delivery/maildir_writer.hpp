@@ -16,7 +16,7 @@ class maildir_writer final : public destination {
   // Creates PATH/{tmp,new,cur} if missing; throws std::runtime_error if it cannot.
   explicit maildir_writer(std::filesystem::path dir);
   boost::asio::awaitable<smtp::reply> send(const smtp::envelope& env, const std::string& recipient,
-                                           const std::string& message, commit_gate* gate) override;
+                                           const wire_copy& copy, commit_gate* gate) override;
   boost::asio::awaitable<void> close() override { co_return; }
 
  private:

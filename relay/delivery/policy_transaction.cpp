@@ -18,6 +18,8 @@
 #include "relay/store/delivery_ledger.hpp"
 #include "relay/store/recipient_lookup.hpp"
 #include "relay/unsubscribe/links.hpp"
+#include "relay/metrics/catalogue.hpp"
+#include "relay/metrics/recorder.hpp"
 #include "relay/unsubscribe/record.hpp"
 
 namespace kizuna::delivery {
@@ -25,6 +27,12 @@ namespace asio = boost::asio;
 using clock = std::chrono::system_clock;
 
 namespace {
+
+// kizuna_dkim_signatures_total: one per signature made, per copy that failed, per copy without a key.
+void count_dkim(metrics::dkim_result result, std::uint64_t n = 1) {
+  if (const metrics::recorder* m = metrics::this_thread())
+    m->cells->inc(m->ids->dkim_signatures, {metrics::index(result)}, n);
+}
 
 audit::action audit_action(policy::action a) {
   switch (a) {
@@ -172,6 +180,7 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
   std::vector<audit::record> records;
   std::vector<copy_job> jobs;
   std::vector<std::size_t> holds;  // recipients to hold, once the ledger has them
+  std::vector<std::size_t> refused_early;  // refused before sending (a copy that cannot be signed)
   std::vector<std::size_t> duplicate_of(n, n);
   std::vector<std::string> relay_rule(n);
   const auto now = clock::now();
@@ -212,8 +221,9 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
       continue;
     }
     policy::inputs in{recipients_[i].address, &recipients_[i].data, campaign, now, false};
-    copies[i] = plan_copy(*plan, policies, in, ctx_->unsubscribe.get());
+    copies[i] = plan_copy(*plan, policies, in, ctx_->unsubscribe.get(), ctx_->dkim.get());
     const policy::decision& d = copies[i].decision;
+    if (d.rule_id == dkim_no_key_rule || copies[i].dkim_note.starts_with("unsigned")) count_dkim(metrics::dkim_result::no_key);
     switch (d.action) {
       case policy::action::relay:
         jobs.push_back({i, &env.recipients[i]});
@@ -226,6 +236,13 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
         out = {250, "2.0.0", "Ok: accepted, not relayed (" + d.rule_id + ")"};
         break;
       case policy::action::reject:
+        if (d.rule_id == dkim_from_rule) {  // a malformed message, not a policy: the sender must hear of it
+          out = {554, "5.6.0", d.reason};
+          refused_early.push_back(i);
+          records.push_back(record_for(i, audit::action::reject, d.rule_id));
+          log::info("{} <{}>: refused, cannot be signed: {}", env.id, recipients_[i].address, d.reason);
+          continue;
+        }
         out = env.lmtp ? smtp::reply{550, "5.7.1", d.reason}
                        : smtp::reply{250, "2.0.0", "Ok: accepted, not relayed (" + d.rule_id + ")"};
         break;
@@ -327,6 +344,7 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
   for (const copy_job& job : jobs) {
     audit::record r = record_for(job.index, audit::action::relay, relay_rule[job.index]);
     r.copy_id = copy_id(job.index);
+    r.dkim = copies[job.index].dkim_note;
     records.push_back(std::move(r));
   }
   if (!records.empty()) {
@@ -350,15 +368,31 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
     job.gate = &gates.back();
   }
   std::vector<bool> unbuildable(n, false);  // nothing was sent
-  const copy_source make_copy = [&](const copy_job& job) -> std::expected<std::string, smtp::reply> {
+  const dkim::sign_options signing{std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count(),
+                                   ctx_->dkim ? ctx_->dkim->expire_s : std::nullopt};
+  const copy_source make_copy = [&](const copy_job& job) -> asio::awaitable<std::expected<wire_copy, smtp::reply>> {
     const recipient& r = recipients_[job.index];
     auto copy = render_copy(*plan, copies[job.index], r.data, r.address, *job.recipient);
     if (!copy) {
       log::error("{} cannot build the copy for <{}>: {}", env.id, r.address, copy.error());
       unbuildable[job.index] = true;
-      return std::unexpected(smtp::reply{554, "5.6.0", "cannot build this recipient's copy"});
+      co_return std::unexpected(smtp::reply{554, "5.6.0", "cannot build this recipient's copy"});
     }
-    return stuff_dots(std::move(copy->bytes));
+    wire_copy out;
+    if (const auto& keys = copies[job.index].dkim_keys; !keys.empty()) {
+      // Signed last, over exactly these bytes (plain form: what a verifier reads), off this thread.
+      const std::span<const dkim::signing_key* const> key_span(keys);
+      auto signature = co_await ctx_->signer->sign(copy->bytes, key_span, signing);
+      count_dkim(signature ? metrics::dkim_result::signed_ : metrics::dkim_result::error, signature ? keys.size() : 1);
+      if (!signature) {
+        log::error("{} cannot sign the copy for <{}>: {}", env.id, r.address, signature.error());
+        unbuildable[job.index] = true;
+        co_return std::unexpected(smtp::reply{554, "5.6.0", "cannot sign this recipient's copy"});
+      }
+      out.signature = std::move(*signature);
+    }
+    out.message = stuff_dots(std::move(copy->bytes));
+    co_return out;
   };
   co_await send_copies(ctx_->executor, *ctx_->dest, env, make_copy, jobs, outcome.per_recipient,
                        ctx_->copy_parallelism);
@@ -403,8 +437,11 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
   // 5xx summary or a DSN; a 4xx summary means the client retries, and the copy
   // is sent (and refused) again to report it then.
   bool refused_reported = env.lmtp || outcome.summary.permanent();
-  if (!env.lmtp && outcome.summary.positive())
-    refused_reported = co_await report_refused(env, *message, jobs, outcome, records, record_for);
+  if (!env.lmtp && outcome.summary.positive()) {
+    std::vector<std::size_t> sent_or_refused = refused_early;
+    for (const copy_job& job : jobs) sent_or_refused.push_back(job.index);
+    refused_reported = co_await report_refused(env, *message, sent_or_refused, outcome, records, record_for);
+  }
   for (std::size_t j : refused_jobs) {
     const std::size_t i = jobs[j].index;
     if (refused_reported)
@@ -436,16 +473,16 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
 }
 
 asio::awaitable<bool> policy_transaction::report_refused(const smtp::envelope& env, const std::string& message,
-                                                         const std::vector<copy_job>& jobs,
+                                                         const std::vector<std::size_t>& candidates,
                                                          smtp::delivery_outcome& outcome,
                                                          std::vector<audit::record>& records,
                                                          const record_maker& record_for) {
   std::vector<refused_copy> refused;
   std::vector<std::size_t> refused_index;
-  for (const copy_job& job : jobs)
-    if (const smtp::reply& r = outcome.per_recipient[job.index]; r.permanent()) {
-      refused.push_back({*job.recipient, recipients_[job.index].address, r});
-      refused_index.push_back(job.index);
+  for (const std::size_t i : candidates)
+    if (const smtp::reply& r = outcome.per_recipient[i]; r.permanent()) {
+      refused.push_back({env.recipients[i], recipients_[i].address, r});
+      refused_index.push_back(i);
     }
   if (refused.empty()) co_return true;
   const bounce_outcome b = co_await send_bounce(*ctx_->dest, env, unstuff_dots(message), refused, ctx_->hostname,

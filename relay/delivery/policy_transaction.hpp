@@ -61,11 +61,13 @@ class policy_transaction final : public smtp::transaction {
   using record_maker = std::function<audit::record(std::size_t, audit::action, std::string)>;
 
   // After the downstream answered every copy of an SMTP transaction the client
-  // is to be told 250 for: the DSN for the refused ones, their `bounce` records,
+  // is to be told 250 for: the DSN for the refused ones (`candidates`: the
+  // recipients sent to, or refused before sending), their `bounce` records,
   // and a 4xx summary when the DSN could not be handed on now (then false: the
   // refusal is not reported yet).
   boost::asio::awaitable<bool> report_refused(const smtp::envelope& env, const std::string& message,
-                                              const std::vector<copy_job>& jobs, smtp::delivery_outcome& outcome,
+                                              const std::vector<std::size_t>& candidates,
+                                              smtp::delivery_outcome& outcome,
                                               std::vector<audit::record>& records, const record_maker& record_for);
 
 

@@ -30,7 +30,7 @@ inline constexpr std::uint32_t max_listeners = 64;
 inline constexpr std::uint32_t max_rules = 1024;
 
 // The rule ids the relay decides with itself; always present in the rule label.
-inline constexpr std::array<std::string_view, 11> builtin_rules = {
+inline constexpr std::array<std::string_view, 18> builtin_rules = {
     "builtin:default",                          // no rule matched: the policy's default action
     "builtin:optout",                           // policy/model.hpp
     "builtin:redis-unavailable",                // fail closed: lookups failed
@@ -42,6 +42,13 @@ inline constexpr std::array<std::string_view, 11> builtin_rules = {
     "builtin:dsn-suppressed:null-sender",       // delivery/bounce.cpp
     "builtin:dsn-suppressed:delivery-report",   // delivery/bounce.cpp
     "builtin:dsn-suppressed:auto-response",     // delivery/bounce.cpp
+    "builtin:in-progress",                      // delivery/ledger_entry.hpp: a resend while the copy is in flight
+    "builtin:already-delivered",                // delivery/ledger_entry.hpp
+    "builtin:already-refused",                  // delivery/ledger_entry.hpp
+    "builtin:already-held",                     // delivery/ledger_entry.hpp
+    "builtin:possibly-delivered",               // delivery/ledger_entry.hpp
+    "builtin:dkim-no-key",                      // delivery/copy_plan.hpp (issue 12)
+    "builtin:dkim-from",                        // delivery/copy_plan.hpp (issue 12)
 };
 
 // connection result: accepted (a session started), refused (the 554 greeting:
@@ -64,8 +71,8 @@ enum class unsubscribe_route : std::uint32_t { one_click, page, mailto };
 enum class unsubscribe_result : std::uint32_t { opted_out, repeat, shown, invalid, error };
 // config reload result.
 enum class reload_result : std::uint32_t { success, failure };
-// DKIM signature result (once signing lands): signed, error (signing failed),
-// no_key (no key for the From domain).
+// DKIM signature result: signed (one per signature made), error (signing failed),
+// no_key (a copy whose From domain has no key: dkim.on_missing_key).
 enum class dkim_result : std::uint32_t { signed_, error, no_key };
 
 template <class E>

@@ -129,6 +129,7 @@ rendered_copy render_copy(const message_template& t, const value_source& values,
   };
 
   if (headers.strip_control) rw.remove_headers_with_prefix(0, "X-Kizuna-");
+  for (const std::string& name : headers.remove) rw.remove_header(0, name);
 
   if (t.subject()) {
     render_result r = render(*t.subject(), values);

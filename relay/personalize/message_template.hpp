@@ -94,6 +94,7 @@ struct copy_headers {
   std::vector<std::pair<std::string, std::string>> set;  // replace any of that name (wire form)
   std::vector<std::pair<std::string, std::string>> add;  // appended as written (wire form)
   bool strip_control = true;                             // remove every X-Kizuna-* field
+  std::vector<std::string> remove;                       // names of top-level fields to leave out
 };
 
 struct rendered_copy {

@@ -10,6 +10,7 @@
 #include "relay/core/base64.hpp"
 #include "relay/dkim/from_domain.hpp"
 #include "relay/dkim/key_table.hpp"
+#include "relay/dkim/names.hpp"
 
 using namespace kizuna;
 using namespace kizuna::dkim;
@@ -120,4 +121,21 @@ BOOST_AUTO_TEST_CASE(from_domain_takes_the_single_mailbox) {
   BOOST_TEST(!from_domain("Sato <sato@example.com").has_value());
   BOOST_TEST(!from_domain("\"unterminated <a@b.example>").has_value());
   BOOST_TEST(!from_domain("").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(selectors_and_signing_domains) {
+  BOOST_TEST(is_selector("k2026"));
+  BOOST_TEST(is_selector("2026-12.mail"));
+  BOOST_TEST(!is_selector(""));
+  BOOST_TEST(!is_selector("bad selector"));
+  BOOST_TEST(!is_selector("-x"));
+  BOOST_TEST(!is_selector("a..b"));
+  BOOST_TEST(!is_selector("a_b"));
+  BOOST_TEST(!is_selector(std::string(64, 'a')));
+  BOOST_TEST(signing_domain("Example.COM.").value_or("") == "example.com");
+  BOOST_TEST(signing_domain("例え.jp").value_or("") == "xn--r8jz45g.jp");
+  BOOST_TEST(!signing_domain("com").has_value());
+  BOOST_TEST(!signing_domain("[192.0.2.1]").has_value());
+  BOOST_TEST(!signing_domain("a..b").has_value());
+  BOOST_TEST(!signing_domain("").has_value());
 }
