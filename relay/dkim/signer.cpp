@@ -76,7 +76,7 @@ std::expected<std::string, std::string> sign(std::string_view message, std::span
   for (const auto& f : header.fields) from_count += same_name(f.name, "From");
   if (from_count != 1) return std::unexpected(fmt::format("the copy has {} From fields, not one", from_count));
 
-  const std::string_view body = header.separator ? message.substr(header.body_begin) : std::string_view{};
+  const std::string_view body = message.substr(std::min(header.body_begin, message.size()));
   const std::string bh = base64_encode(std::string_view(reinterpret_cast<const char*>(relaxed_body_hash(body).data()),
                                                         sizeof(sha256_digest)));
   std::string out;

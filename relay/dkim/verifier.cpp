@@ -77,7 +77,7 @@ std::vector<std::pair<std::string, std::string>> parse_tag_list(std::string_view
 std::vector<signature_check> check_signatures(std::string_view message, const key_table& keys) {
   std::vector<signature_check> out;
   const mime::header_block header = mime::parse_header_block(message, 0);
-  const std::string_view body = header.separator ? message.substr(header.body_begin) : std::string_view{};
+  const std::string_view body = message.substr(std::min(header.body_begin, message.size()));
   std::string bh_text;
   bool bh_done = false;
   for (const auto& sig : header.fields) {

@@ -8,7 +8,7 @@
 #
 # SECONDS_PER_TARGET defaults to 30, BUILD_DIR to <repo>/build-fuzz.
 # Environment:
-#   FUZZ_TARGETS   space-separated subset (default: all eight)
+#   FUZZ_TARGETS   space-separated subset (default: all nine)
 #   FUZZ_JOBS      targets run at once (default 2)
 #   FUZZ_WORK_DIR  where corpora, logs and crash inputs go (default: a new temp
 #                  dir, removed after a clean run, kept after a failure)
@@ -20,7 +20,7 @@ seconds=${1:-30}
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${2:-$repo/build-fuzz}
 jobs=${FUZZ_JOBS:-2}
-all_targets="fuzz_smtp_command fuzz_data_assembler fuzz_mime fuzz_template fuzz_address fuzz_loaders fuzz_admin_http fuzz_resp"
+all_targets="fuzz_smtp_command fuzz_data_assembler fuzz_mime fuzz_template fuzz_address fuzz_loaders fuzz_admin_http fuzz_resp fuzz_dkim"
 targets=${FUZZ_TARGETS:-$all_targets}
 
 # Seed corpus of each target: the repository's fixtures plus small hand-written
@@ -30,7 +30,7 @@ seeds_of() {
   local fx=$repo/tests/fixtures
   [ -d "$repo/tests/fuzz/seeds/$name" ] && echo "$repo/tests/fuzz/seeds/$name"/*
   case $1 in
-    fuzz_data_assembler | fuzz_mime) ls "$fx"/mime/*.eml "$fx"/personalize/*.eml ;;
+    fuzz_data_assembler | fuzz_mime | fuzz_dkim) ls "$fx"/mime/*.eml "$fx"/personalize/*.eml ;;
     fuzz_template) ls "$fx"/personalize/*.eml "$fx"/mime/*.eml ;;
     fuzz_loaders)
       find "$fx/config/valid" "$fx/config/invalid" "$fx/policy" "$repo/config" "$repo/policies" \
