@@ -4,6 +4,9 @@
 // rendered on the I/O thread (cheap), signed on this pool's threads, and the
 // session resumes on its own thread when the signature is done.
 //
+// Ed25519 alone (~0.04 ms) is signed in place: the hand-off there and back
+// costs about as much in wake-ups and context switches (bench/dkim_sign.sh).
+//
 // One pool per process, as many threads as I/O threads: signing is CPU work,
 // so more threads than cores would only add switching. The pool outlives
 // configuration generations (the keys travel with each call).

@@ -7,51 +7,97 @@ namespace {
 
 constexpr bool is_wsp(char c) noexcept { return c == ' ' || c == '\t'; }
 
+// Gathers output for `emit` in a fixed buffer so the sink sees few, large pieces;
+// a piece at least as large as the buffer goes through as it is.
+template <class Emit>
+class gather {
+ public:
+  explicit gather(Emit& emit) : emit_(emit) {}
+  ~gather() { flush(); }
+  void put(char c) {
+    if (used_ == buf_.size()) flush();
+    buf_[used_++] = c;
+  }
+  void put(std::string_view s) {
+    if (used_ + s.size() > buf_.size()) flush();
+    if (s.size() >= buf_.size()) {
+      emit_(s);
+      return;
+    }
+    s.copy(buf_.data() + used_, s.size());
+    used_ += s.size();
+  }
+  void flush() {
+    if (used_) emit_(std::string_view(buf_.data(), used_));
+    used_ = 0;
+  }
+
+ private:
+  Emit& emit_;
+  std::array<char, 8192> buf_;
+  std::size_t used_ = 0;
+};
+
+// A body relaxed canonicalization leaves as it is, but for its end: no tab, no
+// run of two spaces, no space before a line end or at the very end. Most
+// bodies are (base64, most quoted-printable): memchr/memmem find that fast.
+bool needs_no_rewrite(std::string_view body) {
+  if (body.find('\t') != std::string_view::npos) return false;
+  if (body.find("  ") != std::string_view::npos) return false;
+  if (body.find(" \r\n") != std::string_view::npos) return false;
+  return body.empty() || body.back() != ' ';
+}
+
 // Relaxed body lines go to `emit` in pieces; the caller decides whether they
 // are appended to a string or hashed.
 template <class Emit>
 void canonicalize_body(std::string_view body, Emit&& emit) {
+  if (needs_no_rewrite(body)) {
+    // Only the end changes: trailing empty lines go, a last line gets its CRLF.
+    while (body.ends_with("\r\n\r\n")) body.remove_suffix(2);
+    if (body == "\r\n") body = {};
+    if (body.empty()) return;
+    emit(body);
+    if (!body.ends_with("\r\n")) emit(std::string_view("\r\n"));
+    return;
+  }
+  gather out(emit);
   std::size_t empty_lines = 0;  // held back: they count only if a non-empty line follows
   std::size_t pos = 0;
   while (pos < body.size()) {
     std::size_t end = body.find("\r\n", pos);
-    std::size_t next = end == std::string_view::npos ? body.size() : end + 2;
+    const std::size_t next = end == std::string_view::npos ? body.size() : end + 2;
     if (end == std::string_view::npos) end = body.size();
     const std::string_view line = body.substr(pos, end - pos);
     pos = next;
-    // The canonical line is the raw one unless it has a tab, a run of spaces or trailing space.
-    bool clean = line.empty() || !is_wsp(line.back());
-    for (std::size_t i = 0; clean && i < line.size(); ++i)
-      if (line[i] == '\t' || (line[i] == ' ' && i + 1 < line.size() && is_wsp(line[i + 1]))) clean = false;
-    if (clean) {
-      if (line.empty()) {
-        ++empty_lines;
-        continue;
-      }
-      for (; empty_lines > 0; --empty_lines) emit(std::string_view("\r\n"));
-      emit(line);
-      emit(std::string_view("\r\n"));
-      continue;
-    }
-    std::string out;
-    out.reserve(line.size());
-    bool space = false;
-    for (char c : line) {
-      if (is_wsp(c)) {
-        space = true;
-        continue;
-      }
-      if (space) out += ' ';
-      space = false;
-      out += c;
-    }
-    if (out.empty()) {
+    // Find where the line's content ends (trailing space/tab dropped).
+    std::size_t last = line.size();
+    while (last > 0 && is_wsp(line[last - 1])) --last;
+    if (last == 0) {
       ++empty_lines;
       continue;
     }
-    for (; empty_lines > 0; --empty_lines) emit(std::string_view("\r\n"));
-    emit(std::string_view(out));
-    emit(std::string_view("\r\n"));
+    for (; empty_lines > 0; --empty_lines) out.put(std::string_view("\r\n"));
+    bool space = false;
+    std::size_t run = 0;  // start of the current stretch copied as it is
+    for (std::size_t i = 0; i < last; ++i) {
+      const char c = line[i];
+      if (!is_wsp(c)) {
+        if (space) {
+          out.put(' ');
+          run = i;
+          space = false;
+        }
+        continue;
+      }
+      if (space) continue;
+      // A single space followed by a non-space stays as it is.
+      if (c == ' ' && !is_wsp(line[i + 1])) continue;
+      out.put(line.substr(run, i - run));
+      space = true;
+    }
+    out.put(line.substr(run, last - run));
+    out.put(std::string_view("\r\n"));
   }
 }
 
@@ -86,24 +132,7 @@ std::string relaxed_body(std::string_view body) {
 
 sha256_digest relaxed_body_hash(std::string_view body) {
   sha256 h;
-  // Small pieces (a CRLF, a short line) are gathered so the hash sees few, large updates.
-  std::array<char, 8192> buf;
-  std::size_t used = 0;
-  canonicalize_body(body, [&](std::string_view piece) {
-    if (piece.size() >= buf.size()) {
-      h.update({buf.data(), used});
-      used = 0;
-      h.update(piece);
-      return;
-    }
-    if (used + piece.size() > buf.size()) {
-      h.update({buf.data(), used});
-      used = 0;
-    }
-    piece.copy(buf.data() + used, piece.size());
-    used += piece.size();
-  });
-  h.update({buf.data(), used});
+  canonicalize_body(body, [&](std::string_view piece) { h.update(piece); });
   return h.digest();
 }
 

@@ -63,22 +63,37 @@ std::string_view tag_of(algorithm a) noexcept {
   return a == algorithm::rsa_sha256 ? "rsa-sha256" : "ed25519-sha256";
 }
 
-private_key::~private_key() { EVP_PKEY_free(key_); }
+private_key::~private_key() {
+  for (EVP_PKEY_CTX* c : idle_) EVP_PKEY_CTX_free(c);
+  EVP_PKEY_free(key_);
+}
 
 std::string private_key::sign(const sha256_digest& digest) const {
   std::size_t len = 0;
   std::string out;
   if (alg_ == algorithm::rsa_sha256) {
-    pkey_ctx_ptr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key_, nullptr));
-    if (!ctx || EVP_PKEY_sign_init(ctx.get()) <= 0 ||
-        EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) <= 0 ||
-        EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) <= 0 ||
-        EVP_PKEY_sign(ctx.get(), nullptr, &len, digest.data(), digest.size()) <= 0)
-      throw std::runtime_error(openssl_error("RSA signing setup failed"));
+    pkey_ctx_ptr ctx;
+    {
+      std::lock_guard lock(idle_mutex_);
+      if (!idle_.empty()) {
+        ctx.reset(idle_.back());
+        idle_.pop_back();
+      }
+    }
+    if (!ctx) {
+      ctx.reset(EVP_PKEY_CTX_new_from_pkey(nullptr, key_, nullptr));
+      if (!ctx || EVP_PKEY_sign_init(ctx.get()) <= 0 ||
+          EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) <= 0 ||
+          EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) <= 0)
+        throw std::runtime_error(openssl_error("RSA signing setup failed"));
+    }
+    len = static_cast<std::size_t>(EVP_PKEY_get_size(key_));
     out.resize(len);
     if (EVP_PKEY_sign(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, digest.data(),
                       digest.size()) <= 0)
       throw std::runtime_error(openssl_error("RSA signing failed"));
+    std::lock_guard lock(idle_mutex_);
+    if (idle_.size() < 64) idle_.push_back(ctx.release());
   } else {
     md_ctx_ptr ctx(EVP_MD_CTX_new());
     len = 64;
