@@ -237,9 +237,28 @@ class Signing(Dkim):
         self.send(["nokey@example.org"], wire("From: info@example.com\nSubject: s\n\nbody\n"))
         recs = [r for r in self.k.audit_records() if r["rcpt"] == "nokey@example.org"]
         self.assertEqual([(r["decision"], r["rule"]) for r in recs], [("hold", "builtin:dkim-no-key")])
-        # Releasing it still needs a key (the hold is for exactly that).
-        hold_id = os.listdir(os.path.join(self.tmp, "state", "hold"))
-        self.assertTrue(hold_id)
+        [held_id] = [line.split()[0] for line in self.k.cli("hold", "list").stdout.splitlines()
+                     if "nokey@example.org" in line]
+        # Released without a key: refused, it stays held, nothing sent.
+        r = self.k.cli("hold", "release", held_id)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no DKIM key for unkeyed.example.org", r.stderr)
+        self.assertFalse(self.peer.delivered)
+        # With a key for the domain in the config, the release signs with it.
+        key, txt = rsa_keypair(self.keys)
+        self.records.append(KeyRecord("unkeyed.example.org", "u1", txt))
+        with open(self.k.config) as f:
+            config = f.read()
+        with open(self.k.config, "w") as f:
+            f.write(config.replace("  keys:\n", f"  keys:\n    - {{domain: unkeyed.example.org, selector: u1, key_file: {key}}}\n", 1))
+        r = self.k.cli("hold", "release", held_id)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        copy = self.delivered("nokey@example.org")[0]
+        self.assert_verifies(copy, "released", "unkeyed.example.org", ("rsa-sha256",))
+        fields = re.findall(rb"^([A-Za-z-]+):", copy.split(b"\r\n\r\n")[0], re.M)
+        self.assertEqual(fields[:2], [b"DKIM-Signature", b"Received"])
+        release = [r for r in self.k.audit_records() if r["decision"] == "release"]
+        self.assertEqual(release[0]["dkim"], "d=unkeyed.example.org s=u1")
 
 
 class Preview(Dkim):
