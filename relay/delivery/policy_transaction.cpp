@@ -13,13 +13,12 @@
 #include "relay/delivery/copy_ledger.hpp"
 #include "relay/delivery/dispatcher.hpp"
 #include "relay/delivery/fan_out.hpp"
+#include "relay/delivery/outgoing_copy.hpp"
 #include "relay/mime/control_headers.hpp"
 #include "relay/policy/evaluator.hpp"
 #include "relay/store/delivery_ledger.hpp"
 #include "relay/store/recipient_lookup.hpp"
 #include "relay/unsubscribe/links.hpp"
-#include "relay/metrics/catalogue.hpp"
-#include "relay/metrics/recorder.hpp"
 #include "relay/unsubscribe/record.hpp"
 
 namespace kizuna::delivery {
@@ -27,12 +26,6 @@ namespace asio = boost::asio;
 using clock = std::chrono::system_clock;
 
 namespace {
-
-// kizuna_dkim_signatures_total: one per signature made, per copy that failed, per copy without a key.
-void count_dkim(metrics::dkim_result result, std::uint64_t n = 1) {
-  if (const metrics::recorder* m = metrics::this_thread())
-    m->cells->inc(m->ids->dkim_signatures, {metrics::index(result)}, n);
-}
 
 audit::action audit_action(policy::action a) {
   switch (a) {
@@ -367,32 +360,17 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
     gates.push_back(ledger.gate(slot_of[job.index]));
     job.gate = &gates.back();
   }
-  std::vector<bool> unbuildable(n, false);  // nothing was sent
+  std::vector<std::string> not_sent(n);  // why a copy could not be built: nothing was sent
   const dkim::sign_options signing{std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count(),
                                    ctx_->dkim ? ctx_->dkim->expire_s : std::nullopt};
   const copy_source make_copy = [&](const copy_job& job) -> asio::awaitable<std::expected<wire_copy, smtp::reply>> {
     const recipient& r = recipients_[job.index];
-    auto copy = render_copy(*plan, copies[job.index], r.data, r.address, *job.recipient);
-    if (!copy) {
-      log::error("{} cannot build the copy for <{}>: {}", env.id, r.address, copy.error());
-      unbuildable[job.index] = true;
-      co_return std::unexpected(smtp::reply{554, "5.6.0", "cannot build this recipient's copy"});
-    }
-    wire_copy out;
-    if (const auto& keys = copies[job.index].dkim_keys; !keys.empty()) {
-      // Signed last, over exactly these bytes (plain form: what a verifier reads), off this thread.
-      const std::span<const dkim::signing_key* const> key_span(keys);
-      auto signature = co_await ctx_->signer->sign(copy->bytes, key_span, signing);
-      count_dkim(signature ? metrics::dkim_result::signed_ : metrics::dkim_result::error, signature ? keys.size() : 1);
-      if (!signature) {
-        log::error("{} cannot sign the copy for <{}>: {}", env.id, r.address, signature.error());
-        unbuildable[job.index] = true;
-        co_return std::unexpected(smtp::reply{554, "5.6.0", "cannot sign this recipient's copy"});
-      }
-      out.signature = std::move(*signature);
-    }
-    out.message = stuff_dots(std::move(copy->bytes));
-    co_return out;
+    auto copy = co_await build_outgoing(*plan, copies[job.index], r.data, r.address, *job.recipient, *ctx_->signer,
+                                        signing);
+    if (copy) co_return std::move(*copy);
+    log::error("{} cannot build the copy for <{}>: {}", env.id, r.address, copy.error().why);
+    not_sent[job.index] = std::move(copy.error().rule);
+    co_return std::unexpected(smtp::reply{554, "5.6.0", "cannot build this recipient's copy"});
   };
   co_await send_copies(ctx_->executor, *ctx_->dest, env, make_copy, jobs, outcome.per_recipient,
                        ctx_->copy_parallelism);
@@ -403,11 +381,11 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
     const std::size_t i = jobs[j].index;
     const smtp::reply& r = outcome.per_recipient[i];
     const bool in_doubt = gates[j].no_verdict;
+    const bool unbuildable = !not_sent[i].empty();
     audit::record rec = record_for(i, audit::action::outcome,
-                                   unbuildable[i] ? std::string(merge_template_rule)
-                                                  : in_doubt ? std::string(audit::in_doubt_rule) : std::string());
+                                   unbuildable ? not_sent[i] : in_doubt ? std::string(audit::in_doubt_rule) : std::string());
     rec.copy_id = copy_id(i);
-    if (!unbuildable[i]) rec.downstream_reply = reply_text(r).substr(0, 512);
+    if (!unbuildable) rec.downstream_reply = reply_text(r).substr(0, 512);
     records.push_back(std::move(rec));
     if (r.positive()) {
       ledger.settle(slot_of[i], ledger_entry{ledger_state::delivered, {}, {}, reply_text(r).substr(0, 200)}, writes);
@@ -415,7 +393,7 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
       log::warning("{} <{}>: no reply after the final \".\": possibly delivered, not sent again", env.id,
                    recipients_[i].address);
       ledger.settle(slot_of[i], ledger_entry{ledger_state::in_doubt, {}, {}, {}}, writes);
-    } else if (r.permanent() && !unbuildable[i]) {
+    } else if (r.permanent() && !unbuildable) {
       refused_jobs.push_back(j);
       continue;
     } else {
