@@ -147,3 +147,14 @@ BOOST_AUTO_TEST_CASE(property_matches_the_reference_on_clean_and_dirty_bodies) {
     }
   }
 }
+
+BOOST_AUTO_TEST_CASE(space_pairs_and_tabs_at_every_offset_across_word_boundaries) {
+  for (const std::string pair : {"  ", " \r\n", "\t", " \r"}) {
+    for (std::size_t at = 0; at + pair.size() <= 40; ++at) {
+      std::string body(40, 'x');
+      body.replace(at, pair.size(), pair);
+      body += "\r\n";
+      BOOST_TEST_REQUIRE(relaxed_body(body) == reference_body(body), at);
+    }
+  }
+}
