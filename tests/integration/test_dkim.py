@@ -74,6 +74,7 @@ def wire(text):
 class Dkim(RelayTestCase):
     on_missing_key = None  # the config default
     extra_dkim = ""
+    extra_yaml = ""
     policy_text = POLICY
 
     def setUp(self):
@@ -92,7 +93,7 @@ class Dkim(RelayTestCase):
         self._stops.append(self.peer.server.shutdown)
         self.k = self.start_kizuna(f"  host: 127.0.0.1\n  port: {self.peer.port}", protocols=("smtp", "lmtp"),
                                    extra_yaml=f"policies: [{self.policy}]\n" + self.unsubscribe_yaml()
-                                   + self.dkim_yaml())
+                                   + self.dkim_yaml() + self.extra_yaml)
 
     def dkim_yaml(self, keys=None):
         keys = keys or [("example.com", "rsa1", self.rsa), ("example.com", "ed1", self.ed),
@@ -354,6 +355,29 @@ class OwnFromUnsigned(Dkim):
         with self.assertRaises(smtplib.SMTPDataError):
             self.send(["group@example.org"], wire("From: undisclosed-recipients:;\nSubject: g\n\nb\n"))
         self.assertFalse(self.peer.delivered)
+
+
+class Metrics(Dkim):
+    extra_yaml = "admin_http:\n  listen: 127.0.0.1:0\n"
+
+    def scrape(self):
+        import urllib.request
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.k.admin_port()}/metrics", timeout=10) as r:
+            text = r.read().decode()
+        return {m.group(1): float(m.group(2))
+                for m in re.finditer(r'^kizuna_dkim_signatures_total\{result="(\w+)"\} (\S+)$', text, re.M)}
+
+    def test_signatures_and_copies_without_a_key_are_counted(self):
+        self.contact("m1@example.org", last_name="X", owner="tanaka")   # RSA + Ed25519: two signatures
+        self.contact("m2@example.org", last_name="X", owner="shop")     # one signature
+        self.contact("m3@example.org", last_name="X", owner="stranger")  # no key: held
+        self.send(["m1@example.org", "m2@example.org", "m3@example.org"],
+                  wire("From: info@example.com\nSubject: m\nMessage-ID: <m1@example.com>\n\nbody\n"))
+        self.delivered("m1@example.org")
+        self.delivered("m2@example.org")
+        wait_for(lambda: self.scrape().get("signed") == 3, 10, "3 signatures counted")
+        counts = self.scrape()
+        self.assertEqual((counts.get("signed"), counts.get("no_key"), counts.get("error")), (3, 1, 0))
 
 
 class MissingKeyDefer(Dkim):
