@@ -9,8 +9,8 @@ bytes, recipient by recipient as Postfix does. Meanwhile:
     and started again, and stalled (SIGSTOP) for longer than redis.timeout_ms;
   - the downstream tempfails recipients, takes copies in without replying
     (in doubt), and drops its connections;
-  - the audit log's filesystem (a small tmpfs, when this user may mount one) is
-    full for a while;
+  - the audit log's filesystem (its own tmpfs, when this user may mount one) is
+    filled up for a while;
   - kizuna gets a storm of SIGHUPs.
 
 Then every message is driven to its end and the counts are printed:
@@ -124,7 +124,10 @@ class FaultInjection(RelayTestCase):
     def mount_tmpfs(self, path):
         if os.geteuid() != 0:
             return False
-        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "kizuna-fault", path], capture_output=True)
+        # Room for every record a long retry storm writes (a slow fault under ASan kept
+        # tempfailed messages retrying for 30 s: 2 MB filled up by itself and stayed
+        # full); the fault below fills what is left, whatever the size.
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "kizuna-fault", path], capture_output=True)
         if r.returncode != 0:
             return False
         self._stops.append(lambda: subprocess.run(["umount", "-l", path], capture_output=True))
