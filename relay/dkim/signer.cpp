@@ -27,18 +27,6 @@ constexpr std::size_t fold_at = 76;
 
 bool same_name(std::string_view a, std::string_view b) noexcept { return iequals(a, b); }
 
-// The raw value of a field: after the colon, up to the field's final line end.
-std::string_view raw_value(std::string_view message, const mime::header_field& f) {
-  std::string_view raw = message.substr(f.raw.begin, f.raw.size());
-  const auto colon = raw.find(':');
-  raw = colon == std::string_view::npos ? std::string_view{} : raw.substr(colon + 1);
-  if (raw.ends_with("\r\n"))
-    raw.remove_suffix(2);
-  else if (raw.ends_with('\n'))
-    raw.remove_suffix(1);
-  return raw;
-}
-
 // Appends `piece` to the field being built, starting a new folded line first
 // when it would pass fold_at. `col` is the current line's length.
 void put(std::string& field, std::size_t& col, std::string_view piece, bool may_fold = true) {
@@ -51,6 +39,17 @@ void put(std::string& field, std::size_t& col, std::string_view piece, bool may_
 }
 
 }  // namespace
+
+std::string_view raw_value(std::string_view message, const mime::header_field& f) {
+  std::string_view raw = message.substr(f.raw.begin, f.raw.size());
+  const auto colon = raw.find(':');
+  raw = colon == std::string_view::npos ? std::string_view{} : raw.substr(colon + 1);
+  if (raw.ends_with("\r\n"))
+    raw.remove_suffix(2);
+  else if (raw.ends_with('\n'))
+    raw.remove_suffix(1);
+  return raw;
+}
 
 std::span<const std::string_view> default_signed_headers() noexcept { return signed_by_default; }
 

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "relay/dkim/private_key.hpp"
+#include "relay/mime/header.hpp"
 
 namespace kizuna::dkim {
 
@@ -50,6 +51,10 @@ struct sign_options {
 // The DKIM-Signature fields for `message`, in key order, each ending in CRLF.
 std::expected<std::string, std::string> sign(std::string_view message, std::span<const signing_key* const> keys,
                                              const sign_options& options);
+
+// A field's raw value in `message`: after the colon, up to (not including) its
+// final line end, folds kept (what append_relaxed_header takes).
+std::string_view raw_value(std::string_view message, const mime::header_field& field);
 
 // How many From fields the header of `message` has (the signer's own count).
 std::size_t count_from_fields(std::string_view message);

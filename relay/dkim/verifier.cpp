@@ -26,15 +26,6 @@ std::string without_fws(std::string_view s) {
   return out;
 }
 
-std::string_view raw_value(std::string_view message, const mime::header_field& f) {
-  std::string_view raw = message.substr(f.raw.begin, f.raw.size());
-  const auto colon = raw.find(':');
-  raw = colon == std::string_view::npos ? std::string_view{} : raw.substr(colon + 1);
-  if (raw.ends_with("\r\n")) raw.remove_suffix(2);
-  else if (raw.ends_with('\n')) raw.remove_suffix(1);
-  return raw;
-}
-
 // The field's value with the b= tag's value removed (RFC 6376 §3.7).
 std::string without_b(std::string_view value) {
   std::size_t pos = 0;
