@@ -65,6 +65,7 @@ std::string_view tag_of(algorithm a) noexcept {
 
 private_key::~private_key() {
   for (EVP_PKEY_CTX* c : idle_) EVP_PKEY_CTX_free(c);
+  for (EVP_MD_CTX* c : idle_md_) EVP_MD_CTX_free(c);
   EVP_PKEY_free(key_);
 }
 
@@ -95,13 +96,34 @@ std::string private_key::sign(const sha256_digest& digest) const {
     std::lock_guard lock(idle_mutex_);
     if (idle_.size() < 64) idle_.push_back(ctx.release());
   } else {
-    md_ctx_ptr ctx(EVP_MD_CTX_new());
+    md_ctx_ptr ctx;
+    {
+      std::lock_guard lock(idle_mutex_);
+      if (!idle_md_.empty()) {
+        ctx.reset(idle_md_.back());
+        idle_md_.pop_back();
+      }
+    }
     len = 64;
     out.resize(len);
-    if (!ctx || EVP_DigestSignInit_ex(ctx.get(), nullptr, nullptr, nullptr, nullptr, key_, nullptr) <= 0 ||
-        EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, digest.data(),
-                       digest.size()) <= 0)
-      throw std::runtime_error(openssl_error("Ed25519 signing failed"));
+    const auto sign_with = [&](EVP_MD_CTX* c) {
+      len = out.size();
+      return EVP_DigestSign(c, reinterpret_cast<unsigned char*>(out.data()), &len, digest.data(), digest.size()) > 0;
+    };
+    // A reused context that an OpenSSL release refuses to sign with again is
+    // dropped for a fresh one: the pool is a saving, never a failure.
+    if (ctx && !sign_with(ctx.get())) {
+      ERR_clear_error();
+      ctx.reset();
+    }
+    if (!ctx) {
+      ctx.reset(EVP_MD_CTX_new());
+      if (!ctx || EVP_DigestSignInit_ex(ctx.get(), nullptr, nullptr, nullptr, nullptr, key_, nullptr) <= 0 ||
+          !sign_with(ctx.get()))
+        throw std::runtime_error(openssl_error("Ed25519 signing failed"));
+    }
+    std::lock_guard lock(idle_mutex_);
+    if (idle_md_.size() < 64) idle_md_.push_back(ctx.release());
   }
   out.resize(len);
   return out;

@@ -6,6 +6,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include "relay/core/base64.hpp"
 #include "relay/dkim/from_domain.hpp"
@@ -36,6 +38,32 @@ BOOST_AUTO_TEST_CASE(generated_keys_round_trip_through_pem) {
     BOOST_TEST_REQUIRE(again.has_value());
     BOOST_TEST(((*again)->alg() == alg));
     BOOST_TEST((*again)->dns_record() == k->dns_record());
+  }
+}
+
+// Signing contexts are pooled and reused (private_key.hpp): a reused context
+// must sign each digest as a fresh one would, from several threads at once.
+BOOST_AUTO_TEST_CASE(reused_signing_contexts_sign_every_digest_right) {
+  for (auto alg : {algorithm::rsa_sha256, algorithm::ed25519_sha256}) {
+    auto k = private_key::generate(alg, 1024);
+    std::vector<std::thread> threads;
+    std::vector<int> bad(4, 0);
+    for (int t = 0; t < 4; ++t)
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 40; ++i) {
+          sha256_digest d{};
+          d[0] = static_cast<unsigned char>(t);
+          d[1] = static_cast<unsigned char>(i);
+          const std::string sig = k->sign(d);
+          sha256_digest other = d;
+          other[2] = 1;
+          if (!k->verify(d, sig) || k->verify(other, sig)) ++bad[t];
+          // Ed25519 and RSA PKCS#1 v1.5 are deterministic: the same digest, the same bytes.
+          if (k->sign(d) != sig) ++bad[t];
+        }
+      });
+    for (auto& th : threads) th.join();
+    for (int t = 0; t < 4; ++t) BOOST_TEST(bad[t] == 0, tag_of(alg) << " thread " << t);
   }
 }
 
