@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "relay/core/address.hpp"
 #include "relay/core/ascii.hpp"
 #include "relay/core/sha256.hpp"
@@ -76,10 +78,37 @@ void overrule(policy::decision& d, policy::action a, const char* rule, std::stri
   d.reason = std::move(reason);
 }
 
+// The keys for a From domain, or what on_missing_key makes of one without:
+// default_domain's keys, relayed unsigned (a note saying why), or `waits` (hold
+// or defer: the caller says which it means). Shared by the relay and hold release.
+struct key_choice {
+  std::vector<const dkim::signing_key*> keys;
+  std::string note;                   // the audit record's dkim field
+  std::optional<std::string> waits;   // why the copy cannot go now
+};
+
+key_choice choose_keys(const std::string& domain, const config::dkim_settings& dkim) {
+  using config::dkim_missing_key;
+  key_choice out;
+  auto keys = dkim.table->for_domain(domain);
+  if (keys.empty()) {
+    std::string why = "no DKIM key for " + domain + " or a parent domain";
+    switch (dkim.on_missing_key) {
+      case dkim_missing_key::hold:
+      case dkim_missing_key::defer: out.waits = std::move(why); return out;
+      case dkim_missing_key::relay_unsigned: out.note = "unsigned: " + why; return out;
+      case dkim_missing_key::sign_default: keys = dkim.table->for_domain(dkim.default_domain); break;
+    }
+  }
+  out.keys.assign(keys.begin(), keys.end());
+  out.note = dkim_note_of(keys);
+  return out;
+}
+
 // The keys for the copy's final From, or what on_missing_key makes of a copy without.
 template <class Overrule>
 void plan_signing(copy_decision& c, const message_plan& plan, const config::dkim_settings& dkim, Overrule&& overrule_relay) {
-  using config::dkim_missing_key;
+  const bool holds = dkim.on_missing_key == config::dkim_missing_key::hold;
   std::expected<std::string, std::string> domain = plan.from_domain;
   if (const policy::persona* p = c.persona.chosen; p && !p->address.empty()) {
     domain = dkim::from_domain(p->address);  // the persona's From replaces every original one
@@ -89,22 +118,16 @@ void plan_signing(copy_decision& c, const message_plan& plan, const config::dkim
   }
   if (!domain) {
     const std::string why = domain.error() + "; a signed copy needs exactly one From mailbox (RFC 5322 §3.6.2)";
-    if (dkim.on_missing_key == dkim_missing_key::hold) overrule_relay(policy::action::hold, dkim_from_rule, why);
-    else overrule_relay(policy::action::reject, dkim_from_rule, why);
+    overrule_relay(holds ? policy::action::hold : policy::action::reject, dkim_from_rule, why);
     return;
   }
-  auto keys = dkim.table->for_domain(*domain);
-  if (keys.empty()) {
-    const std::string why = "no DKIM key for " + *domain + " or a parent domain";
-    switch (dkim.on_missing_key) {
-      case dkim_missing_key::hold: overrule_relay(policy::action::hold, dkim_no_key_rule, why); return;
-      case dkim_missing_key::defer: overrule_relay(policy::action::defer, dkim_no_key_rule, why); return;
-      case dkim_missing_key::relay_unsigned: c.dkim_note = "unsigned: " + why; return;
-      case dkim_missing_key::sign_default: keys = dkim.table->for_domain(dkim.default_domain); break;
-    }
+  key_choice choice = choose_keys(*domain, dkim);
+  if (choice.waits) {
+    overrule_relay(holds ? policy::action::hold : policy::action::defer, dkim_no_key_rule, *choice.waits);
+    return;
   }
-  c.dkim_keys.assign(keys.begin(), keys.end());
-  c.dkim_note = dkim_note_of(keys);
+  c.dkim_keys = std::move(choice.keys);
+  c.dkim_note = std::move(choice.note);
 }
 
 }  // namespace
@@ -152,7 +175,6 @@ std::string dkim_note_of(std::span<const dkim::signing_key* const> keys) {
 }
 
 std::expected<copy_signing, std::string> signing_for_copy(std::string_view plain, const config::dkim_settings& dkim) {
-  using config::dkim_missing_key;
   const mime::header_block header = mime::parse_header_block(plain, 0);
   std::size_t froms = 0;
   std::expected<std::string, std::string> domain = std::unexpected(std::string("no From field"));
@@ -160,20 +182,9 @@ std::expected<copy_signing, std::string> signing_for_copy(std::string_view plain
     if (iequals(f.name, "From") && froms++ == 0) domain = dkim::from_domain(f.value);
   if (froms > 1) domain = std::unexpected(fmt::format("{} From fields", froms));
   if (!domain) return std::unexpected(domain.error() + "; a signed copy needs exactly one From mailbox");
-  copy_signing out;
-  auto keys = dkim.table->for_domain(*domain);
-  if (keys.empty()) {
-    const std::string why = "no DKIM key for " + *domain + " or a parent domain";
-    switch (dkim.on_missing_key) {
-      case dkim_missing_key::hold:
-      case dkim_missing_key::defer: return std::unexpected(why);
-      case dkim_missing_key::relay_unsigned: out.note = "unsigned: " + why; return out;
-      case dkim_missing_key::sign_default: keys = dkim.table->for_domain(dkim.default_domain); break;
-    }
-  }
-  out.keys.assign(keys.begin(), keys.end());
-  out.note = dkim_note_of(keys);
-  return out;
+  key_choice choice = choose_keys(*domain, dkim);
+  if (choice.waits) return std::unexpected(std::move(*choice.waits));
+  return copy_signing{std::move(choice.keys), std::move(choice.note)};
 }
 
 copy_decision plan_copy(const message_plan& plan, const policy::policy_set& policies, const policy::inputs& in,
