@@ -1,8 +1,6 @@
 #include "relay/delivery/policy_transaction.hpp"
 
 #include <algorithm>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <unordered_map>
 
 #include "relay/core/address.hpp"
@@ -434,16 +432,14 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
   // reply rests on decisions already on disk, and a copy's outcome only narrows
   // its relay record. Until it is on disk (a crash, a full disk) the copy counts
   // as possibly delivered (audit report), and the ledger answers resends.
+  // The callback runs on the writer thread: no coroutine, and no wake-up of
+  // this I/O thread to hear that it went well.
   if (!records.empty())
-    asio::co_spawn(
-        ctx_->executor,
-        [audit = ctx_->audit, ex = ctx_->executor, recs = std::move(records),
-         id = env.id]() mutable -> asio::awaitable<void> {
-          if (auto ec = co_await audit->append(ex, std::move(recs)))
-            log::error("{} audit write of the outcomes failed: {}; those copies read as possibly delivered", id,
-                       ec.message());
-        },
-        asio::detached);
+    ctx_->audit->async_append(std::move(records), [id = env.id](error_code ec) {
+      if (ec)
+        log::error("{} audit write of the outcomes failed: {}; those copies read as possibly delivered", id,
+                   ec.message());
+    });
   // The ledger settles and frequency-cap records, before the reply: a resend
   // that comes right after it must find the pairs settled.
   co_await ledger.write_settles(ledger.copy_ids(), std::move(writes));
