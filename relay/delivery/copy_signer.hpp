@@ -39,7 +39,7 @@ class copy_signer {
   using result = std::expected<std::string, std::string>;
 
   explicit copy_signer(unsigned threads);
-  ~copy_signer();  // copies still queued are dropped unsigned (the process is ending)
+  ~copy_signer();  // copies still queued are abandoned, never sent (the process is ending)
   copy_signer(const copy_signer&) = delete;
   copy_signer& operator=(const copy_signer&) = delete;
 
