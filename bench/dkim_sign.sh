@@ -376,6 +376,10 @@ for name, body in re.findall(r"^(\S+)\s+(?:\d+\s+)?(?:IN\s+)?TXT\s+\(?\s*((?:\"[
 fi
 
 # ---------------------------------------------------------------------------
+# The floor "sign+bh" of key $1 for body size $2 (us), and the key's name.
+floor_bh() { awk -v a="${sign_us[$1]}" -v b="${hash_us[$2]}" 'BEGIN { printf "%.1f", a + b }'; }
+key_name() { if [ "$1" = rsa ]; then echo RSA-2048; else echo Ed25519; fi; }
+
 echo
 printf 'DKIM signing, %d copies per run (%d messages x %d recipients, %d sessions), best of %d rounds, kizuna %s\n' \
   "$copies" "$messages" "$rcpts" "$sessions" "$rounds" "$real_kizuna"
@@ -384,11 +388,11 @@ printf '%-8s %5s | %9s %9s %9s | %9s %9s | %9s %9s | %9s %9s\n' key body "off" "
 printf '%-8s %5s | %29s | %19s | %19s | %19s\n' "" "" "kizuna CPU us per copy" "floor us (openssl)" \
   "extra / floor" "copies/s"
 for v in rsa ed; do
-  name=$([ "$v" = rsa ] && echo RSA-2048 || echo Ed25519)
+  name=$(key_name "$v")
   for size in "${sizes[@]}"; do
     off=${cpu[off,$size]} on=${cpu[$v,$size]}
     extra=$(awk -v a="$on" -v b="$off" 'BEGIN { printf "%.1f", a - b }')
-    f1=${sign_us[$v]} f2=$(awk -v a="${sign_us[$v]}" -v b="${hash_us[$size]}" 'BEGIN { printf "%.1f", a + b }')
+    f1=${sign_us[$v]} f2=$(floor_bh "$v" "$size")
     printf '%-8s %4dK | %9s %9s %9s | %9s %9s | %8sx %8sx | %9s %9s\n' "$name" $((size / 1024)) "$off" "$on" \
       "$extra" "$f1" "$f2" "$(ratio "$extra" "$f1")" "$(ratio "$extra" "$f2")" "${rate[off,$size]}" "${rate[$v,$size]}"
   done
@@ -398,9 +402,9 @@ if [ -n "${tight[rsa,1024]:-}" ]; then
   echo "dkim::sign alone in a tight loop on the relay's CPU (bench/tools/sign_cost; no I/O, warm caches: the least"
   echo "a signed copy can add), against the floor sign+bh:"
   for v in rsa ed; do
-    name=$([ "$v" = rsa ] && echo RSA-2048 || echo Ed25519)
+    name=$(key_name "$v")
     for size in "${sizes[@]}"; do
-      f2=$(awk -v a="${sign_us[$v]}" -v b="${hash_us[$size]}" 'BEGIN { printf "%.1f", a + b }')
+      f2=$(floor_bh "$v" "$size")
       printf '%-8s %4dK: %7.1f us = %sx sign+bh (%+.1f us of canonicalization, header hash, base64, folding)\n' "$name" \
         $((size / 1024)) "${tight[$v,$size]}" "$(ratio "${tight[$v,$size]}" "$f2")" \
         "$(awk -v a="${tight[$v,$size]}" -v b="$f2" 'BEGIN { print a - b }')"
@@ -410,9 +414,9 @@ fi
 echo "where the extra goes, us per copy (per-thread CPU of the lowest-CPU run; signing thread against the floor"
 echo "sign+bh, the other threads against the same thread of the process without dkim):"
 for v in rsa ed; do
-  name=$([ "$v" = rsa ] && echo RSA-2048 || echo Ed25519)
+  name=$(key_name "$v")
   for size in "${sizes[@]}"; do
-    f2=$(awk -v a="${sign_us[$v]}" -v b="${hash_us[$size]}" 'BEGIN { printf "%.1f", a + b }')
+    f2=$(floor_bh "$v" "$size")
     if [ "${threads[$v,$size]}" = - ] || [ "${threads[off,$size]}" = - ]; then
       printf '%-8s %4dK: (threads not identified)\n' "$name" $((size / 1024)); continue
     fi

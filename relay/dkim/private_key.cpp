@@ -38,6 +38,24 @@ struct md_ctx_free {
 using pkey_ctx_ptr = std::unique_ptr<EVP_PKEY_CTX, pkey_ctx_free>;
 using md_ctx_ptr = std::unique_ptr<EVP_MD_CTX, md_ctx_free>;
 
+// The key's pools of set-up signing contexts (private_key.hpp): one taken, or none.
+template <class Ptr>
+Ptr take_idle(std::mutex& m, std::vector<typename Ptr::pointer>& idle) {
+  std::lock_guard lock(m);
+  if (idle.empty()) return Ptr();
+  Ptr ctx(idle.back());
+  idle.pop_back();
+  return ctx;
+}
+
+// Back to the pool after a signature (freed when the pool is full).
+template <class Ptr>
+void keep_idle(std::mutex& m, std::vector<typename Ptr::pointer>& idle, Ptr ctx) {
+  constexpr std::size_t max_idle = 64;
+  std::lock_guard lock(m);
+  if (idle.size() < max_idle) idle.push_back(ctx.release());
+}
+
 std::expected<std::shared_ptr<const private_key>, std::string> adopt(EVP_PKEY* key) {
   switch (EVP_PKEY_get_base_id(key)) {
     case EVP_PKEY_RSA: {
@@ -73,14 +91,7 @@ std::string private_key::sign(const sha256_digest& digest) const {
   std::size_t len = 0;
   std::string out;
   if (alg_ == algorithm::rsa_sha256) {
-    pkey_ctx_ptr ctx;
-    {
-      std::lock_guard lock(idle_mutex_);
-      if (!idle_.empty()) {
-        ctx.reset(idle_.back());
-        idle_.pop_back();
-      }
-    }
+    pkey_ctx_ptr ctx = take_idle<pkey_ctx_ptr>(idle_mutex_, idle_);
     if (!ctx) {
       ctx.reset(EVP_PKEY_CTX_new_from_pkey(nullptr, key_, nullptr));
       if (!ctx || EVP_PKEY_sign_init(ctx.get()) <= 0 ||
@@ -93,17 +104,9 @@ std::string private_key::sign(const sha256_digest& digest) const {
     if (EVP_PKEY_sign(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, digest.data(),
                       digest.size()) <= 0)
       throw std::runtime_error(openssl_error("RSA signing failed"));
-    std::lock_guard lock(idle_mutex_);
-    if (idle_.size() < 64) idle_.push_back(ctx.release());
+    keep_idle(idle_mutex_, idle_, std::move(ctx));
   } else {
-    md_ctx_ptr ctx;
-    {
-      std::lock_guard lock(idle_mutex_);
-      if (!idle_md_.empty()) {
-        ctx.reset(idle_md_.back());
-        idle_md_.pop_back();
-      }
-    }
+    md_ctx_ptr ctx = take_idle<md_ctx_ptr>(idle_mutex_, idle_md_);
     len = 64;
     out.resize(len);
     const auto sign_with = [&](EVP_MD_CTX* c) {
@@ -122,8 +125,7 @@ std::string private_key::sign(const sha256_digest& digest) const {
           !sign_with(ctx.get()))
         throw std::runtime_error(openssl_error("Ed25519 signing failed"));
     }
-    std::lock_guard lock(idle_mutex_);
-    if (idle_md_.size() < 64) idle_md_.push_back(ctx.release());
+    keep_idle(idle_mutex_, idle_md_, std::move(ctx));
   }
   out.resize(len);
   return out;
