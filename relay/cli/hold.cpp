@@ -240,9 +240,7 @@ asio::awaitable<int> release(redis_session& redis, const loaded& all, const deli
       }
       if (!signing->keys.empty()) {
         auto signature = dkim::sign(plain, signing->keys,
-                                    {std::chrono::duration_cast<std::chrono::seconds>(
-                                         std::chrono::system_clock::now().time_since_epoch()).count(),
-                                     cfg.dkim->expire_s});
+                                    delivery::signing_options(&*cfg.dkim, std::chrono::system_clock::now()));
         if (!signature) {
           std::fprintf(stderr, "kizuna hold: %s: not released: cannot sign: %s\n", id.c_str(),
                        signature.error().c_str());

@@ -147,9 +147,7 @@ int preview_command(const arguments& args) {
   std::string signature;
   if (dkim && d.action == policy::action::relay) {
     if (!copy.dkim_keys.empty()) {
-      auto signed_fields = dkim::sign(rendered->bytes, copy.dkim_keys,
-                                      {std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count(),
-                                       dkim->expire_s});
+      auto signed_fields = dkim::sign(rendered->bytes, copy.dkim_keys, delivery::signing_options(dkim, now));
       if (!signed_fields) {
         std::fprintf(stderr, "kizuna preview: cannot sign the copy: %s\n", signed_fields.error().c_str());
         return ex_dataerr;

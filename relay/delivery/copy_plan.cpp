@@ -109,12 +109,12 @@ key_choice choose_keys(const std::string& domain, const config::dkim_settings& d
 template <class Overrule>
 void plan_signing(copy_decision& c, const message_plan& plan, const config::dkim_settings& dkim, Overrule&& overrule_relay) {
   const bool holds = dkim.on_missing_key == config::dkim_missing_key::hold;
-  std::expected<std::string, std::string> domain = plan.from_domain;
+  std::expected<std::string, std::string> domain = plan.from.domain;
   if (const policy::persona* p = c.persona.chosen; p && !p->address.empty()) {
     domain = dkim::from_domain(p->address);  // the persona's From replaces every original one
-  } else if (plan.from_count != 1) {
-    domain = std::unexpected(plan.from_count == 0 ? std::string("the message has no From field")
-                                                  : fmt::format("the message has {} From fields", plan.from_count));
+  } else if (plan.from.count != 1) {
+    domain = std::unexpected(plan.from.count == 0 ? std::string("the message has no From field")
+                                                  : fmt::format("the message has {} From fields", plan.from.count));
   }
   if (!domain) {
     const std::string why = domain.error() + "; a signed copy needs exactly one From mailbox (RFC 5322 §3.6.2)";
@@ -160,11 +160,15 @@ std::expected<message_plan, std::string> plan_message(std::string plain, const p
     plan.id_domain = std::string(id.substr(at + 1, id.size() - at - 2));
   else
     plan.id_domain = plausible_id_domain(hostname) ? std::string(hostname) : "kizuna.invalid";
-  for (const mime::header_field& f : plan.tmpl.message().root().fields) {
-    if (!iequals(f.name, "From")) continue;
-    if (plan.from_count++ == 0) plan.from_domain = dkim::from_domain(f.value);
-  }
+  plan.from = from_fields_of(plan.tmpl.message().root().fields);
   return plan;
+}
+
+from_fields from_fields_of(std::span<const mime::header_field> fields) {
+  from_fields out;
+  for (const mime::header_field& f : fields)
+    if (iequals(f.name, "From") && out.count++ == 0) out.domain = dkim::from_domain(f.value);
+  return out;
 }
 
 std::string dkim_note_of(std::span<const dkim::signing_key* const> keys) {
@@ -174,12 +178,13 @@ std::string dkim_note_of(std::span<const dkim::signing_key* const> keys) {
   return note;
 }
 
+dkim::sign_options signing_options(const config::dkim_settings* dkim, std::chrono::system_clock::time_point now) {
+  return {std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count(),
+          dkim ? dkim->expire_s : std::nullopt};
+}
+
 std::expected<copy_signing, std::string> signing_for_copy(std::string_view plain, const config::dkim_settings& dkim) {
-  const mime::header_block header = mime::parse_header_block(plain, 0);
-  std::size_t froms = 0;
-  std::expected<std::string, std::string> domain = std::unexpected(std::string("no From field"));
-  for (const mime::header_field& f : header.fields)
-    if (iequals(f.name, "From") && froms++ == 0) domain = dkim::from_domain(f.value);
+  auto [froms, domain] = from_fields_of(mime::parse_header_block(plain, 0).fields);
   if (froms > 1) domain = std::unexpected(fmt::format("{} From fields", froms));
   if (!domain) return std::unexpected(domain.error() + "; a signed copy needs exactly one From mailbox");
   key_choice choice = choose_keys(*domain, dkim);

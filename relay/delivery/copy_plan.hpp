@@ -22,6 +22,7 @@
 // Marketing = the category is not one the policies declare transactional.
 #pragma once
 
+#include <chrono>
 #include <expected>
 #include <optional>
 #include <span>
@@ -30,7 +31,9 @@
 #include <vector>
 
 #include "relay/config/settings.hpp"
+#include "relay/dkim/signer.hpp"
 #include "relay/mime/control_headers.hpp"
+#include "relay/mime/header.hpp"
 #include "relay/personalize/message_template.hpp"
 #include "relay/policy/decision.hpp"
 #include "relay/policy/inputs.hpp"
@@ -50,6 +53,13 @@ inline constexpr const char* dkim_from_rule = "builtin:dkim-from";      // not e
 policy::campaign_info campaign_of(const policy::policy_set& policies, std::string_view fixed_category,
                                   const mime::control_headers& control);
 
+// A header's From fields: how many, and the domain of the first (or why it has none).
+struct from_fields {
+  std::size_t count = 0;
+  std::expected<std::string, std::string> domain = std::unexpected(std::string("no From field"));
+};
+from_fields from_fields_of(std::span<const mime::header_field> fields);
+
 struct message_plan {
   personalize::message_template tmpl;
   policy::campaign_info campaign;
@@ -57,9 +67,7 @@ struct message_plan {
   std::optional<std::string> persona_header;  // X-Kizuna-Persona
   std::string message_id;                     // the original Message-ID (or the caller's stand-in)
   std::string id_domain;                      // right-hand side of the copies' Message-IDs
-  // The original's From fields: how many, and the domain of the first (or why it has none).
-  std::size_t from_count = 0;
-  std::expected<std::string, std::string> from_domain = std::unexpected(std::string("no From field"));
+  from_fields from;                           // the original's From fields
 };
 
 // `plain`: the whole message, dot-stuffing removed. `message_id`: its
@@ -104,6 +112,10 @@ struct copy_signing {
   std::string note;                            // for the audit record
 };
 std::expected<copy_signing, std::string> signing_for_copy(std::string_view plain, const config::dkim_settings& dkim);
+
+// The sign options for copies signed at `now` under `dkim` (t= now, x= now +
+// expire_s when set); the same for serve, hold release and preview.
+dkim::sign_options signing_options(const config::dkim_settings* dkim, std::chrono::system_clock::time_point now);
 
 // The audit note of a signed copy: "d=<domain> s=<selector>[ s=<selector>...]".
 std::string dkim_note_of(std::span<const dkim::signing_key* const> keys);

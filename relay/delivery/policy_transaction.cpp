@@ -359,8 +359,7 @@ asio::awaitable<smtp::delivery_outcome> policy_transaction::deliver(const smtp::
     job.gate = &gates.back();
   }
   std::vector<std::string> not_sent(n);  // why a copy could not be built: nothing was sent
-  const dkim::sign_options signing{std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count(),
-                                   ctx_->dkim ? ctx_->dkim->expire_s : std::nullopt};
+  const dkim::sign_options signing = signing_options(ctx_->dkim.get(), now);
   const copy_source make_copy = [&](const copy_job& job) -> asio::awaitable<std::expected<wire_copy, smtp::reply>> {
     const recipient& r = recipients_[job.index];
     auto copy = co_await build_outgoing(*plan, copies[job.index], r.data, r.address, *job.recipient, *ctx_->signer,
